@@ -1,0 +1,93 @@
+//! Every status, source and role the tables store, as closed enums stored as text.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LeadStatus {
+    #[sea_orm(string_value = "NEW")]
+    New,
+    #[sea_orm(string_value = "WORKING")]
+    Working,
+    #[sea_orm(string_value = "QUALIFIED")]
+    Qualified,
+    #[sea_orm(string_value = "DISQUALIFIED")]
+    Disqualified,
+    #[sea_orm(string_value = "CONVERTED")]
+    Converted,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum LeadSource {
+    #[sea_orm(string_value = "WEB")]
+    Web,
+    #[sea_orm(string_value = "EVENT")]
+    Event,
+    #[sea_orm(string_value = "REFERRAL")]
+    Referral,
+    #[sea_orm(string_value = "SOCIAL")]
+    Social,
+    #[sea_orm(string_value = "MARKETING_AUTOMATION")]
+    MarketingAutomation,
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum PurchaseTimeline {
+    #[sea_orm(string_value = "WITHIN_MONTH")]
+    WithinMonth,
+    #[sea_orm(string_value = "WITHIN_QUARTER")]
+    WithinQuarter,
+    #[sea_orm(string_value = "WITHIN_YEAR")]
+    WithinYear,
+    #[sea_orm(string_value = "LATER")]
+    Later,
+    #[sea_orm(string_value = "UNKNOWN")]
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum OpportunityStage {
+    #[sea_orm(string_value = "DISCOVER")]
+    Discover,
+    #[sea_orm(string_value = "QUALIFY")]
+    Qualify,
+    #[sea_orm(string_value = "PROPOSE")]
+    Propose,
+    #[sea_orm(string_value = "NEGOTIATE")]
+    Negotiate,
+    #[sea_orm(string_value = "WON")]
+    Won,
+    #[sea_orm(string_value = "LOST")]
+    Lost,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum TeamRole {
+    /// Account responsible: the customer, the relationship, collection.
+    #[sea_orm(string_value = "AR")]
+    Ar,
+    /// Solution responsible: the solution and the quote.
+    #[sea_orm(string_value = "SR")]
+    Sr,
+    /// Fulfilment responsible: delivery and contract execution.
+    #[sea_orm(string_value = "FR")]
+    Fr,
+}
+
+/// The kinds of record whose transitions the history table holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SubjectKind {
+    #[sea_orm(string_value = "LEAD")]
+    Lead,
+    #[sea_orm(string_value = "OPPORTUNITY")]
+    Opportunity,
+}

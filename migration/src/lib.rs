@@ -1,0 +1,23 @@
+//! The schema's history: every change to the tables is one migration here,
+//! applied in order by `ltc migrate` or at server start.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_accounts_and_contacts;
+mod m20261127_000002_create_leads;
+mod m20261127_000003_create_opportunities;
+mod m20261127_000004_create_transitions;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_accounts_and_contacts::Migration),
+            Box::new(m20261127_000002_create_leads::Migration),
+            Box::new(m20261127_000003_create_opportunities::Migration),
+            Box::new(m20261127_000004_create_transitions::Migration),
+        ]
+    }
+}

@@ -1,0 +1,29 @@
+//! Batch loading of accounts for nested fields (lead → account, contact →
+//! account, ...): one statement per batch, filtered by what the caller sees.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::account;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+pub struct AccountLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for AccountLoader {
+    type Value = account::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+    }
+}

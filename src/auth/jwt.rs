@@ -1,0 +1,169 @@
+//! Bearer tokens: verification for every request, and signing for `ltc token`.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, Role, load_or_create_secret};
+use crate::config::{JwtAlgorithm, JwtSettings};
+
+/// The claims ltc reads. `roles` and `scope` follow common IdP shapes:
+/// a list of role names and an OAuth space-separated scope string.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub exp: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+}
+
+pub struct TokenVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    pub fn from_settings(
+        settings: &JwtSettings,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Self> {
+        let (algorithm, key) = match &settings.jwt_public_key {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("reading JWT public key {}", path.display()))?;
+                match settings.jwt_algorithm.unwrap_or(JwtAlgorithm::Rs256) {
+                    JwtAlgorithm::Rs256 => (Algorithm::RS256, DecodingKey::from_rsa_pem(&pem)?),
+                    JwtAlgorithm::Es256 => (Algorithm::ES256, DecodingKey::from_ec_pem(&pem)?),
+                    JwtAlgorithm::Hs256 => {
+                        anyhow::bail!("LTC_JWT_ALGORITHM=HS256 takes a secret, not a public key")
+                    }
+                }
+            }
+            None => {
+                if let Some(alg) = settings.jwt_algorithm
+                    && alg != JwtAlgorithm::Hs256
+                {
+                    anyhow::bail!("LTC_JWT_ALGORITHM={alg:?} needs LTC_JWT_PUBLIC_KEY");
+                }
+                let secret = shared_secret(settings, data_dir)?;
+                (
+                    Algorithm::HS256,
+                    DecodingKey::from_secret(secret.as_bytes()),
+                )
+            }
+        };
+        // Only the configured algorithm is accepted: a token signed with another
+        // (or `none`) fails, whatever its header claims.
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = 30;
+        match &settings.jwt_issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &settings.jwt_audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        Ok(TokenVerifier { key, validation })
+    }
+
+    pub fn verify(&self, token: &str) -> crate::Result<Actor> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map_err(|e| crate::Error::Unauthenticated(format!("invalid token: {e}")))?;
+        let claims = data.claims;
+        if claims.sub.trim().is_empty() {
+            return Err(crate::Error::Unauthenticated(
+                "token has an empty sub".into(),
+            ));
+        }
+        Ok(Actor {
+            sub: claims.sub,
+            name: claims.name,
+            // Roles this version does not know grant nothing.
+            roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+            scopes: claims.scope.map(|s| {
+                s.split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<BTreeSet<_>>()
+            }),
+        })
+    }
+}
+
+fn shared_secret(settings: &JwtSettings, data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let secret = match &settings.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => load_or_create_secret(data_dir)?,
+    };
+    anyhow::ensure!(
+        secret.expose_secret().len() >= 32,
+        "LTC_JWT_SECRET must be at least 32 characters"
+    );
+    Ok(secret.expose_secret().to_owned())
+}
+
+/// Signs HS256 tokens with the configured or generated shared secret, for
+/// `ltc token` and tests. Deployments with an identity provider mint their own.
+pub struct TokenSigner {
+    key: EncodingKey,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl TokenSigner {
+    pub fn from_settings(
+        settings: &JwtSettings,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            settings.jwt_public_key.is_none(),
+            "tokens for a public-key setup come from its identity provider; ltc signs only HS256"
+        );
+        let secret = shared_secret(settings, data_dir)?;
+        Ok(TokenSigner {
+            key: EncodingKey::from_secret(secret.as_bytes()),
+            issuer: settings.jwt_issuer.clone(),
+            audience: settings.jwt_audience.clone(),
+        })
+    }
+
+    pub fn sign(
+        &self,
+        sub: &str,
+        name: Option<&str>,
+        roles: &[Role],
+        scope: Option<&str>,
+        ttl: chrono::Duration,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let claims = Claims {
+            sub: sub.to_owned(),
+            name: name.map(str::to_owned),
+            roles: roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            scope: scope.map(str::to_owned),
+            exp: now + ttl.num_seconds().max(0) as u64,
+            iat: Some(now),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.key,
+        )?)
+    }
+}

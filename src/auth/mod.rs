@@ -1,0 +1,10 @@
+//! Who is calling and what they may do: JWT verification, the `Actor`, and
+//! the capability rules of LTC.md's "Who may do what".
+
+mod actor;
+mod jwt;
+mod secret;
+
+pub use actor::{Actor, Capability, Role, Visibility};
+pub use jwt::{Claims, TokenSigner, TokenVerifier};
+pub use secret::load_or_create_secret;

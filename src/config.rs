@@ -1,0 +1,142 @@
+//! Settings: the only place that reads the environment.
+//!
+//! Every setting is a command-line flag with an `LTC_*` variable behind it and a
+//! default that runs the embedded setup (SQLite in `./ltc-data`, 127.0.0.1:8080)
+//! with no configuration at all.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+#[derive(Clone, Debug, Args)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "LTC_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    #[command(flatten)]
+    pub store: StoreSettings,
+
+    #[command(flatten)]
+    pub jwt: JwtSettings,
+
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "LTC_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
+    /// Longest time one HTTP request may take, in seconds.
+    #[arg(long, env = "LTC_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Deepest nesting a GraphQL query may have.
+    #[arg(long, env = "LTC_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Highest complexity (fields times page sizes) a GraphQL query may have.
+    #[arg(long, env = "LTC_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
+    pub max_query_complexity: usize,
+}
+
+/// Where data lives: the database and the generated secrets.
+#[derive(Clone, Debug, Args)]
+pub struct StoreSettings {
+    /// Directory for the embedded SQLite database and the generated signing secret.
+    #[arg(long, env = "LTC_DATA_DIR", default_value = "./ltc-data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL (`postgres://...` or `sqlite://...`); default: SQLite in the data directory.
+    #[arg(long, env = "LTC_DATABASE_URL", value_parser = parse_secret)]
+    pub database_url: Option<SecretString>,
+
+    /// Connections in the database pool of this instance.
+    #[arg(long, env = "LTC_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+}
+
+/// How bearer tokens are verified.
+#[derive(Clone, Debug, Args)]
+pub struct JwtSettings {
+    /// Shared secret for HS256 tokens; default: a random secret generated once in the data directory.
+    #[arg(long, env = "LTC_JWT_SECRET", value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// PEM public key of an identity provider (RS256 or ES256); replaces the shared secret.
+    #[arg(long, env = "LTC_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// Signature algorithm tokens must use; default HS256, or RS256 with a public key.
+    #[arg(long, env = "LTC_JWT_ALGORITHM", value_enum)]
+    pub jwt_algorithm: Option<JwtAlgorithm>,
+
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "LTC_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "LTC_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum JwtAlgorithm {
+    Hs256,
+    Rs256,
+    Es256,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    if value.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(SecretString::from(value.to_owned()))
+}
+
+impl Settings {
+    /// The embedded defaults with data in `data_dir`, as if no flag or variable were set.
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            store: StoreSettings {
+                data_dir: data_dir.into(),
+                database_url: None,
+                db_max_connections: 10,
+            },
+            jwt: JwtSettings {
+                jwt_secret: None,
+                jwt_public_key: None,
+                jwt_algorithm: None,
+                jwt_issuer: None,
+                jwt_audience: None,
+            },
+            log_format: LogFormat::Text,
+            request_timeout_secs: 30,
+            max_query_depth: 12,
+            max_query_complexity: 20_000,
+        }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+impl StoreSettings {
+    /// The database to use: the configured URL, else SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("ltc.sqlite3").display()
+            ),
+        }
+    }
+}

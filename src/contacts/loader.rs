@@ -1,0 +1,47 @@
+//! Batch loading of contacts: by id, and all of an account's.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::contact;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+pub struct ContactLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for ContactLoader {
+    type Value = contact::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
+/// Keyed by account id; the parent account was already checked for visibility.
+pub struct ContactsByAccount {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ContactsByAccount {
+    type Value = Vec<contact::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::for_accounts(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<contact::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.account_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}

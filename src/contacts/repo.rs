@@ -1,0 +1,100 @@
+//! Contact rows: the only code that queries the `contacts` table.
+
+use entity::contact;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Select, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{Result, accounts::repo::visible_account_ids, auth::Visibility, db::contains};
+
+pub fn visible(visibility: &Visibility) -> Condition {
+    match visibility {
+        Visibility::All => Condition::all(),
+        Visibility::OwnedBy(user) => {
+            Condition::all().add(contact::Column::AccountId.in_subquery(visible_account_ids(user)))
+        }
+    }
+}
+
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    visibility: &Visibility,
+    id: Uuid,
+) -> Result<Option<contact::Model>> {
+    Ok(contact::Entity::find_by_id(id)
+        .filter(visible(visibility))
+        .one(db)
+        .await?)
+}
+
+pub async fn find_visible_many(
+    db: &impl ConnectionTrait,
+    visibility: &Visibility,
+    ids: &[Uuid],
+) -> Result<Vec<contact::Model>> {
+    Ok(contact::Entity::find()
+        .filter(contact::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible(visibility))
+        .all(db)
+        .await?)
+}
+
+pub async fn for_accounts(
+    db: &impl ConnectionTrait,
+    account_ids: &[Uuid],
+) -> Result<Vec<contact::Model>> {
+    Ok(contact::Entity::find()
+        .filter(contact::Column::AccountId.is_in(account_ids.iter().copied()))
+        .order_by_asc(contact::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The oldest contact with this normalized email, if any.
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    normalized: &str,
+) -> Result<Option<contact::Model>> {
+    Ok(contact::Entity::find()
+        .filter(contact::Column::EmailNormalized.eq(normalized))
+        .order_by_asc(contact::Column::Id)
+        .one(db)
+        .await?)
+}
+
+pub struct ListFilter {
+    pub account_id: Option<Uuid>,
+    pub text: Option<String>,
+}
+
+pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<contact::Entity> {
+    let mut cond = visible(visibility);
+    if let Some(account) = filter.account_id {
+        cond = cond.add(contact::Column::AccountId.eq(account));
+    }
+    if let Some(text) = &filter.text {
+        cond = cond.add(
+            Condition::any()
+                .add(contains(Expr::col(contact::Column::FirstName), text))
+                .add(contains(Expr::col(contact::Column::LastName), text))
+                .add(contains(Expr::col(contact::Column::EmailNormalized), text)),
+        );
+    }
+    contact::Entity::find().filter(cond)
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    row: contact::ActiveModel,
+) -> Result<contact::Model> {
+    Ok(row.insert(db).await?)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    row: contact::ActiveModel,
+) -> Result<contact::Model> {
+    Ok(row.update(db).await?)
+}

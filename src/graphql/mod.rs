@@ -1,0 +1,139 @@
+//! The GraphQL schema: the merged root types, its limits, and the data each
+//! request carries (the caller and its batch loaders).
+
+pub mod context;
+pub mod money;
+pub mod pagination;
+mod viewer;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    accounts::{
+        loader::AccountLoader,
+        schema::{AccountMutation, AccountQuery},
+    },
+    auth::Actor,
+    contacts::{
+        loader::{ContactLoader, ContactsByAccount},
+        schema::{ContactMutation, ContactQuery},
+    },
+    history::loader::HistoryLoader,
+    leads::{
+        loader::{DuplicatesLoader, LeadLoader},
+        schema::{LeadMutation, LeadQuery},
+    },
+    opportunities::{
+        loader::{OpportunitiesByAccount, OpportunityLoader, TeamLoader},
+        schema::OpportunityQuery,
+    },
+};
+use context::Caller;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    viewer::ViewerQuery,
+    AccountQuery,
+    ContactQuery,
+    LeadQuery,
+    OpportunityQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(AccountMutation, ContactMutation, LeadMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits every query must stay within.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub depth: usize,
+    pub complexity: usize,
+}
+
+pub fn build(db: DatabaseConnection, limits: Limits) -> AppSchema {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(db)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(16)
+        .finish()
+}
+
+/// The SDL, exactly as served at `/schema.graphql` and committed as `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// Adds the caller and fresh per-request batch loaders to a request. Loaders
+/// live for one request only: they cache, and what they may return depends
+/// on who asks.
+pub fn with_request_data(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    actor: Option<Arc<Actor>>,
+) -> async_graphql::Request {
+    let request = request.data(Caller(actor.clone()));
+    let Some(actor) = actor else {
+        return request;
+    };
+    let visibility = actor.visibility();
+    request
+        .data(DataLoader::new(
+            AccountLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ContactLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ContactsByAccount { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            LeadLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            DuplicatesLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            OpportunityLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            OpportunitiesByAccount {
+                db: db.clone(),
+                visibility,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(TeamLoader { db: db.clone() }, tokio::spawn))
+        .data(DataLoader::new(
+            HistoryLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+}

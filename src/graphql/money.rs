@@ -1,0 +1,34 @@
+//! The `Money` type of the schema: an exact decimal string and its currency.
+
+use async_graphql::{InputObject, SimpleObject};
+use entity::DecimalText;
+use rust_decimal::Decimal;
+
+/// An exact amount in an ISO 4217 currency. `amount` is a decimal string,
+/// never a float: `"1234.50"`.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "Money")]
+pub struct MoneyOut {
+    pub amount: Decimal,
+    /// ISO 4217 code, e.g. `EUR`.
+    pub currency: String,
+}
+
+impl MoneyOut {
+    pub fn from_parts(amount: Option<DecimalText>, currency: Option<&str>) -> Option<MoneyOut> {
+        match (amount, currency) {
+            (Some(amount), Some(currency)) => Some(MoneyOut {
+                amount: amount.0,
+                currency: currency.to_owned(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct MoneyInput {
+    /// A decimal string with at most the currency's minor-unit digits.
+    pub amount: Decimal,
+    pub currency: String,
+}

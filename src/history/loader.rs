@@ -1,0 +1,31 @@
+//! Batch loading of a page of records' histories in one statement.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::transition;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::Error;
+
+/// Keyed by the subject's id; callers have already checked they see the subject.
+pub struct HistoryLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for HistoryLoader {
+    type Value = Vec<transition::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = super::repo::for_subjects(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<transition::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.subject_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}

@@ -1,0 +1,305 @@
+//! GraphQL over HTTP, per the GraphQL-over-HTTP spec: `POST` with a JSON
+//! body, `GET` for queries only, `application/graphql-response+json` answers
+//! with 4xx for requests that never executed, and the legacy
+//! `application/json` (always 200) for clients that ask for it.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ErrorExtensionValues, ServerError, Value as GqlValue,
+    parser::types::{DocumentOperations, OperationType},
+};
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use super::{AppState, graphiql};
+use crate::{auth::Actor, graphql::with_request_data};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+/// The media type the answer is written in, from the `Accept` header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    GraphqlResponse,
+    LegacyJson,
+}
+
+fn negotiate(headers: &HeaderMap) -> Option<Format> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(Format::GraphqlResponse);
+    };
+    let types: Vec<&str> = accept
+        .split(',')
+        .map(|part| part.split(';').next().unwrap_or_default().trim())
+        .collect();
+    if types
+        .iter()
+        .any(|t| *t == GRAPHQL_RESPONSE_JSON || *t == "*/*" || *t == "application/*")
+    {
+        Some(Format::GraphqlResponse)
+    } else if types.contains(&APPLICATION_JSON) {
+        Some(Format::LegacyJson)
+    } else {
+        None
+    }
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// A response whose request never executed: `errors` only, no `data`.
+fn request_error(format: Format, status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    write(format, status, &body)
+}
+
+fn write(format: Format, status: StatusCode, body: &Value) -> Response {
+    let (status, content_type) = match format {
+        Format::GraphqlResponse => (status, GRAPHQL_RESPONSE_JSON),
+        // Legacy clients read errors from the body, never from the status,
+        // except when the server refuses to serve at all.
+        Format::LegacyJson if status == StatusCode::UNAUTHORIZED => (status, APPLICATION_JSON),
+        Format::LegacyJson => (StatusCode::OK, APPLICATION_JSON),
+    };
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// The caller from the bearer token; `None` without an Authorization header.
+fn authenticate(state: &AppState, headers: &HeaderMap) -> crate::Result<Option<Arc<Actor>>> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| crate::Error::Unauthenticated("malformed Authorization header".into()))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| crate::Error::Unauthenticated("expected a Bearer token".into()))?;
+    state
+        .verifier
+        .verify(token.trim())
+        .map(|a| Some(Arc::new(a)))
+}
+
+pub async fn get_graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let has_query = query.split('&').any(|pair| pair.starts_with("query="));
+    if !has_query && accepts_html(&headers) {
+        return graphiql::page("/graphql").into_response();
+    }
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => execute(state, &headers, format, request, true).await,
+        Err(_) => request_error(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "a GET request needs a `query` parameter (and optionally `operationName` and JSON `variables`)",
+        ),
+    }
+}
+
+pub async fn post_graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(format) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with(APPLICATION_JSON)
+    {
+        return request_error(
+            format,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send the request as Content-Type: application/json",
+        );
+    }
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) => execute(state, &headers, format, request, false).await,
+        Err(_) => request_error(
+            format,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "the body must be a JSON object with `query`, and optionally `operationName` and `variables`",
+        ),
+    }
+}
+
+fn not_acceptable() -> Response {
+    let mut response = (
+        StatusCode::NOT_ACCEPTABLE,
+        "ltc answers application/graphql-response+json or application/json",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+async fn execute(
+    state: AppState,
+    headers: &HeaderMap,
+    format: Format,
+    mut request: async_graphql::Request,
+    via_get: bool,
+) -> Response {
+    let actor = match authenticate(&state, headers) {
+        Ok(actor) => actor,
+        Err(error) => {
+            let mut response = request_error(
+                format,
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                &error.to_string(),
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            return response;
+        }
+    };
+    let operation_name = request.operation_name.clone();
+    let operation = match request.parsed_query() {
+        Ok(document) => operation_type(&document.operations, operation_name.as_deref()),
+        Err(error) => {
+            return request_error(
+                format,
+                StatusCode::BAD_REQUEST,
+                "GRAPHQL_PARSE_FAILED",
+                &error.message,
+            );
+        }
+    };
+    if via_get && operation == Some(OperationType::Mutation) {
+        let mut response = request_error(
+            format,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "mutations are sent with POST",
+        );
+        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let request = with_request_data(request, &state.db, actor);
+    let response = state.schema.execute(request).await;
+    respond(format, response)
+}
+
+fn operation_type(operations: &DocumentOperations, name: Option<&str>) -> Option<OperationType> {
+    match (operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+/// Every error gets a code: ours carry one already; what async-graphql
+/// raised itself is a validation failure when the request never ran
+/// (no path), and an internal error otherwise.
+fn ensure_code(error: &mut ServerError, executed: bool) {
+    if let Some(source) = error.source.clone()
+        && let Some(ours) = crate::Error::behind(source.as_ref())
+    {
+        ours.annotate(error);
+        return;
+    }
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|ext| ext.get("code").is_some());
+    if has_code {
+        return;
+    }
+    let code = if !executed {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else if error.path.is_empty() {
+        "BAD_REQUEST"
+    } else {
+        "INTERNAL"
+    };
+    error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default)
+        .set("code", code);
+}
+
+fn respond(format: Format, mut response: async_graphql::Response) -> Response {
+    // A request that failed validation or its limits never executed: its
+    // errors have no path and it has no data.
+    let executed =
+        response.data != GqlValue::Null || response.errors.iter().any(|e| !e.path.is_empty());
+    for error in &mut response.errors {
+        ensure_code(error, executed);
+    }
+    let mut body = match serde_json::to_value(&response) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(error = ?error, "serializing a GraphQL response");
+            return request_error(
+                format,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            );
+        }
+    };
+    let status = if executed {
+        StatusCode::OK
+    } else {
+        if let Some(object) = body.as_object_mut() {
+            object.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    };
+    write(format, status, &body)
+}
+
+pub async fn schema_sdl(State(state): State<AppState>) -> Response {
+    let mut response = state.sdl.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,67 @@
+//! The HTTP edge: routes, middleware, and the shared state handlers read.
+
+pub mod graphiql;
+mod graphql;
+mod health;
+
+use std::sync::Arc;
+
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
+use sea_orm::DatabaseConnection;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{auth::TokenVerifier, graphql::AppSchema};
+
+/// What every handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub verifier: Arc<TokenVerifier>,
+    pub sdl: Arc<str>,
+}
+
+/// Largest GraphQL request body accepted.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub fn router(state: AppState, timeout: std::time::Duration) -> Router {
+    let request_id = http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql::get_graphql).post(graphql::post_graphql),
+        )
+        .route("/schema.graphql", get(graphql::schema_sdl))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(graphiql::routes())
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

@@ -1,0 +1,52 @@
+//! Batch loading of leads: by id, and the duplicates that point at a lead.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::lead;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+pub struct LeadLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for LeadLoader {
+    type Value = lead::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}
+
+/// Keyed by the original lead's id: the visible leads marked as its duplicates.
+pub struct DuplicatesLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for DuplicatesLoader {
+    type Value = Vec<lead::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::duplicates_of(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<lead::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(original) = row.duplicate_of_lead_id {
+                grouped.entry(original).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}

@@ -1,0 +1,11 @@
+//! Leads: the ML stream. Capture from every channel (idempotent per source
+//! and external ref), dedupe on email, an explainable score, working and
+//! qualifying, and conversion into account, contact and opportunity.
+
+pub mod conversion;
+pub mod lifecycle;
+pub mod loader;
+pub mod repo;
+pub mod schema;
+pub mod score;
+pub mod service;

@@ -1,0 +1,413 @@
+//! Capturing, editing, reading and listing leads. The state changes live in
+//! `lifecycle`, conversion in `conversion`.
+
+use async_graphql::MaybeUndefined;
+use entity::{
+    DecimalText,
+    enums::{LeadSource, LeadStatus, PurchaseTimeline, SubjectKind},
+    lead,
+};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel};
+
+use uuid::Uuid;
+
+use super::{
+    repo::{self, ListFilter},
+    score::{self, Facts, Fit},
+};
+use crate::{
+    Error, Result,
+    auth::{Actor, Capability},
+    contacts,
+    db::{self, Counter, Page, PageRequest, SortValue},
+    history::repo::{Transition, record},
+    input::{self, Email, NAME_MAX, REF_MAX, TEXT_MAX},
+    money::Money,
+};
+
+/// The descriptive fields of a lead, as given by a caller.
+#[derive(Default)]
+pub struct LeadFields {
+    pub first_name: MaybeUndefined<String>,
+    pub last_name: MaybeUndefined<String>,
+    pub email: MaybeUndefined<String>,
+    pub phone: MaybeUndefined<String>,
+    pub company: MaybeUndefined<String>,
+    pub title: MaybeUndefined<String>,
+    pub website: MaybeUndefined<String>,
+    pub budget: MaybeUndefined<(rust_decimal::Decimal, String)>,
+    pub timeline: Option<PurchaseTimeline>,
+    pub notes: MaybeUndefined<String>,
+}
+
+pub struct Capture {
+    pub source: LeadSource,
+    pub external_ref: Option<String>,
+    pub owner_id: Option<String>,
+    pub fields: LeadFields,
+}
+
+pub struct Captured {
+    pub lead: lead::Model,
+    /// False when the source and external ref named a lead ltc already had.
+    pub created: bool,
+}
+
+pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<lead::Model> {
+    actor.require(Capability::ReadLeads)?;
+    repo::find_visible(db, &actor.visibility(), id)
+        .await?
+        .ok_or(Error::NotFound("lead"))
+}
+
+/// Applies the given fields to `lead`, refusing bad input field by field.
+fn apply_fields(lead: &mut lead::Model, fields: LeadFields) -> Result<()> {
+    fn text(
+        target: &mut Option<String>,
+        field: &str,
+        value: MaybeUndefined<String>,
+        max: usize,
+    ) -> Result<()> {
+        match value {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => *target = None,
+            MaybeUndefined::Value(v) => *target = input::optional(field, Some(&v), max)?,
+        }
+        Ok(())
+    }
+    text(
+        &mut lead.first_name,
+        "firstName",
+        fields.first_name,
+        NAME_MAX,
+    )?;
+    text(&mut lead.last_name, "lastName", fields.last_name, NAME_MAX)?;
+    text(&mut lead.phone, "phone", fields.phone, 50)?;
+    text(&mut lead.company, "company", fields.company, NAME_MAX)?;
+    text(&mut lead.title, "title", fields.title, NAME_MAX)?;
+    text(&mut lead.notes, "notes", fields.notes, TEXT_MAX)?;
+    match fields.email {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            lead.email = None;
+            lead.email_normalized = None;
+        }
+        MaybeUndefined::Value(v) => {
+            let email = Email::parse_optional("email", Some(&v))?;
+            lead.email_normalized = email.as_ref().map(|e| e.normalized.clone());
+            lead.email = email.map(|e| e.address);
+        }
+    }
+    match fields.website {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => lead.website = None,
+        MaybeUndefined::Value(v) if v.trim().is_empty() => lead.website = None,
+        MaybeUndefined::Value(v) => lead.website = Some(input::domain("website", &v)?),
+    }
+    match fields.budget {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            lead.budget_amount = None;
+            lead.budget_currency = None;
+        }
+        MaybeUndefined::Value((amount, currency)) => {
+            let money = Money::parse("budget", amount, &currency)?;
+            lead.budget_amount = Some(DecimalText(money.amount));
+            lead.budget_currency = Some(money.currency.code().to_owned());
+        }
+    }
+    if let Some(timeline) = fields.timeline {
+        lead.timeline = timeline;
+    }
+    if lead.email.is_none() && lead.last_name.is_none() && lead.company.is_none() {
+        return Err(Error::validation(
+            "email",
+            "a lead needs at least an email, a last name or a company",
+        ));
+    }
+    Ok(())
+}
+
+/// Links the lead to the oldest open lead, or else the contact, with the same email.
+async fn dedupe(db: &impl ConnectionTrait, lead: &mut lead::Model) -> Result<()> {
+    lead.duplicate_of_lead_id = None;
+    lead.duplicate_of_contact_id = None;
+    let Some(email) = lead.email_normalized.clone() else {
+        return Ok(());
+    };
+    if let Some(original) = repo::find_open_by_email(db, &email, Some(lead.id)).await? {
+        // The original may be newer only if it was itself re-pointed; keep
+        // the link acyclic by pointing from the younger to the older.
+        if original.id < lead.id {
+            lead.duplicate_of_lead_id = Some(original.id);
+            return Ok(());
+        }
+    }
+    if let Some(contact) = contacts::repo::find_by_email(db, &email).await? {
+        lead.duplicate_of_contact_id = Some(contact.id);
+    }
+    Ok(())
+}
+
+async fn rescore(db: &impl ConnectionTrait, lead: &mut lead::Model) -> Result<()> {
+    let email_domain = lead
+        .email_normalized
+        .as_deref()
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.to_owned());
+    let mut fit = Fit::None;
+    for domain in [lead.website.as_deref(), email_domain.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if repo::account_with_domain_exists(db, domain).await? {
+            fit = Fit::DomainMatch;
+            break;
+        }
+    }
+    if fit == Fit::None
+        && let Some(company) = &lead.company
+        && repo::account_named_exists(db, company).await?
+    {
+        fit = Fit::CompanyNameMatch;
+    }
+    let (total, factors) = score::score(&Facts {
+        has_email: lead.email.is_some(),
+        has_phone: lead.phone.is_some(),
+        has_full_name: lead.first_name.is_some() && lead.last_name.is_some(),
+        has_company: lead.company.is_some(),
+        has_title: lead.title.is_some(),
+        source: lead.source,
+        budget_stated: lead.budget_amount.is_some_and(|b| !b.0.is_zero()),
+        timeline: lead.timeline,
+        fit,
+    });
+    lead.score = total;
+    lead.score_factors = serde_json::to_value(factors).map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// Only managers give a lead to someone else; a sales user's captures are theirs.
+fn owner_for_capture(actor: &Actor, requested: Option<String>) -> Result<Option<String>> {
+    match requested {
+        Some(owner) => {
+            let owner = input::required("ownerId", &owner, REF_MAX)?;
+            if owner != actor.sub && !actor.is_manager() {
+                return Err(Error::forbidden(
+                    "only a sales manager or admin assigns leads to others",
+                ));
+            }
+            Ok(Some(owner))
+        }
+        None if actor.visibility() != crate::auth::Visibility::All => Ok(Some(actor.sub.clone())),
+        None => Ok(None),
+    }
+}
+
+pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -> Result<Captured> {
+    actor.require(Capability::WriteLeads)?;
+    let external_ref = input::optional("externalRef", capture.external_ref.as_deref(), REF_MAX)?;
+    let owner_id = owner_for_capture(actor, capture.owner_id)?;
+    let txn = db::begin_write(db).await?;
+    if let Some(existing_ref) = &external_ref
+        && let Some(existing) =
+            repo::find_by_external_ref(&txn, capture.source, existing_ref).await?
+    {
+        let lead = upsert_existing(&txn, actor, existing, capture.fields).await?;
+        txn.commit().await?;
+        return Ok(Captured {
+            lead,
+            created: false,
+        });
+    }
+    let now = db::now();
+    let mut lead = lead::Model {
+        id: db::new_id(),
+        status: LeadStatus::New,
+        source: capture.source,
+        external_ref: external_ref.clone(),
+        first_name: None,
+        last_name: None,
+        email: None,
+        email_normalized: None,
+        phone: None,
+        company: None,
+        title: None,
+        website: None,
+        budget_amount: None,
+        budget_currency: None,
+        timeline: PurchaseTimeline::Unknown,
+        notes: None,
+        owner_id,
+        score: 0,
+        score_factors: serde_json::Value::Array(vec![]),
+        disqualify_reason: None,
+        duplicate_of_lead_id: None,
+        duplicate_of_contact_id: None,
+        account_id: None,
+        contact_id: None,
+        opportunity_id: None,
+        converted_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    apply_fields(&mut lead, capture.fields)?;
+    dedupe(&txn, &mut lead).await?;
+    rescore(&txn, &mut lead).await?;
+    let inserted = match repo::insert(&txn, lead.into_active_model().reset_all()).await {
+        Ok(inserted) => inserted,
+        // Another request captured the same source and ref a moment ago:
+        // the capture is idempotent, so answer with that lead.
+        Err(Error::Conflict(e)) => {
+            txn.rollback().await?;
+            let Some(external_ref) = external_ref else {
+                return Err(Error::Conflict(e));
+            };
+            let lead = repo::find_by_external_ref(db, capture.source, &external_ref)
+                .await?
+                .ok_or(Error::Conflict(e))?;
+            return Ok(Captured {
+                lead,
+                created: false,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    record(
+        &txn,
+        actor,
+        Transition {
+            kind: SubjectKind::Lead,
+            subject_id: inserted.id,
+            from: None,
+            to: "NEW",
+            reason: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Captured {
+        lead: inserted,
+        created: true,
+    })
+}
+
+/// A capture naming a lead ltc already has: an idempotent upsert. An open
+/// lead takes the new field values (the same capture twice changes nothing);
+/// a converted or disqualified one is returned as it is.
+async fn upsert_existing(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    existing: lead::Model,
+    fields: LeadFields,
+) -> Result<lead::Model> {
+    if !repo::OPEN.contains(&existing.status) {
+        return Ok(existing);
+    }
+    if repo::find_visible(db, &actor.visibility(), existing.id)
+        .await?
+        .is_none()
+    {
+        return Err(Error::Conflict(
+            "this source and external ref belong to another user's lead".into(),
+        ));
+    }
+    let mut lead = existing.clone();
+    apply_fields(&mut lead, fields)?;
+    if lead == existing {
+        return Ok(existing);
+    }
+    save(db, &existing, lead).await
+}
+
+/// Writes `changed` over `before`, rescored and deduped, provided nobody
+/// changed the lead's status in between.
+pub(super) async fn save(
+    db: &impl ConnectionTrait,
+    before: &lead::Model,
+    mut changed: lead::Model,
+) -> Result<lead::Model> {
+    if changed.email_normalized != before.email_normalized {
+        dedupe(db, &mut changed).await?;
+    }
+    rescore(db, &mut changed).await?;
+    changed.updated_at = db::now();
+    if !repo::update_if_status(db, changed.clone(), before.status).await? {
+        return Err(Error::Conflict(
+            "the lead changed meanwhile; read it again".into(),
+        ));
+    }
+    Ok(changed)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    fields: LeadFields,
+) -> Result<lead::Model> {
+    actor.require(Capability::WriteLeads)?;
+    let txn = db::begin_write(db).await?;
+    let current = get(&txn, actor, id).await?;
+    if !repo::OPEN.contains(&current.status) {
+        return Err(Error::validation(
+            "id",
+            format!("a {:?} lead can no longer be edited", current.status).to_uppercase(),
+        ));
+    }
+    let mut lead = current.clone();
+    apply_fields(&mut lead, fields)?;
+    let saved = save(&txn, &current, lead).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeadOrder {
+    CreatedAt,
+    UpdatedAt,
+    Score,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    filter: ListFilter,
+    order: LeadOrder,
+    direction: sea_orm::Order,
+    page: PageRequest,
+) -> Result<(Page<lead::Model>, Counter)> {
+    actor.require(Capability::ReadLeads)?;
+    if let Some(text) = &filter.text {
+        input::required("filter.text", text, NAME_MAX)?;
+    }
+    page.ensure_keys(|k| match order {
+        LeadOrder::Score => matches!(k, SortValue::Int(_)),
+        _ => matches!(k, SortValue::Time(_)),
+    })?;
+    let sort_col = match order {
+        LeadOrder::CreatedAt => lead::Column::CreatedAt,
+        LeadOrder::UpdatedAt => lead::Column::UpdatedAt,
+        LeadOrder::Score => lead::Column::Score,
+    };
+    let select = repo::list_query(&actor.visibility(), &filter);
+    let rows = db::fetch_page(
+        db,
+        select.clone(),
+        sort_col,
+        lead::Column::Id,
+        direction,
+        &page,
+    )
+    .await?;
+    Ok((rows, db::counter(db, select)))
+}
+
+pub fn sort_key(order: LeadOrder, row: &lead::Model) -> (SortValue, Uuid) {
+    let key = match order {
+        LeadOrder::CreatedAt => SortValue::Time(row.created_at),
+        LeadOrder::UpdatedAt => SortValue::Time(row.updated_at),
+        LeadOrder::Score => SortValue::Int(i64::from(row.score)),
+    };
+    (key, row.id)
+}

@@ -1,0 +1,23 @@
+//! ltc: one GraphQL API over the whole Lead to Cash flow.
+//!
+//! The modules follow the domain: one folder per aggregate (`leads`,
+//! `accounts`, ...) with its GraphQL schema, service rules and repository,
+//! around a thin HTTP edge (`http`), the schema (`graphql`), auth and the database.
+
+pub mod accounts;
+pub mod auth;
+pub mod config;
+pub mod contacts;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod history;
+pub mod http;
+pub mod input;
+pub mod leads;
+pub mod money;
+pub mod opportunities;
+pub mod startup;
+pub mod telemetry;
+
+pub use error::{Error, Result};

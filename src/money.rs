@@ -1,0 +1,107 @@
+//! Money: an exact decimal amount with an ISO 4217 currency. Rounding to the
+//! currency's minor unit happens here and nowhere else.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::{Error, Result};
+
+/// A currency ltc knows the minor unit of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Currency(iso_currency::Currency);
+
+impl Currency {
+    /// Accepts an ISO 4217 alphabetic code, e.g. `EUR`; `field` names the input for the error.
+    pub fn parse(field: &str, code: &str) -> Result<Currency> {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(Error::validation(
+                field,
+                "must be a three-letter ISO 4217 code such as EUR",
+            ));
+        }
+        iso_currency::Currency::from_code(code)
+            .filter(|c| c.exponent().is_some())
+            .map(Currency)
+            .ok_or_else(|| Error::validation(field, format!("{code} is not an ISO 4217 currency")))
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0.code()
+    }
+
+    /// Digits after the decimal point: JPY 0, EUR 2, KWD 3.
+    pub fn minor_unit(self) -> u32 {
+        u32::from(self.0.exponent().unwrap_or(2))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// A non-negative amount with no more digits than the currency has.
+    pub fn parse(field: &str, amount: Decimal, currency: &str) -> Result<Money> {
+        let currency = Currency::parse(&format!("{field}.currency"), currency)?;
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return Err(Error::validation(
+                format!("{field}.amount"),
+                "must not be negative",
+            ));
+        }
+        if amount.normalize().scale() > currency.minor_unit() {
+            return Err(Error::validation(
+                format!("{field}.amount"),
+                format!(
+                    "{} allows {} decimal places",
+                    currency.code(),
+                    currency.minor_unit()
+                ),
+            ));
+        }
+        Ok(Money { amount, currency })
+    }
+
+    /// Rounds half to even at the currency's minor unit.
+    pub fn rounded(amount: Decimal, currency: Currency) -> Money {
+        Money {
+            amount: amount.round_dp_with_strategy(
+                currency.minor_unit(),
+                RoundingStrategy::MidpointNearestEven,
+            ),
+            currency,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn rounding_follows_each_currencys_minor_unit_half_to_even() {
+        let jpy = Currency::parse("c", "JPY").unwrap_or_else(|e| panic!("{e}"));
+        let eur = Currency::parse("c", "EUR").unwrap_or_else(|e| panic!("{e}"));
+        let kwd = Currency::parse("c", "KWD").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Money::rounded(dec("2.5"), jpy).amount, dec("2"));
+        assert_eq!(Money::rounded(dec("0.125"), eur).amount, dec("0.12"));
+        assert_eq!(Money::rounded(dec("0.135"), eur).amount, dec("0.14"));
+        assert_eq!(Money::rounded(dec("1.0005"), kwd).amount, dec("1.000"));
+    }
+
+    #[test]
+    fn bad_money_is_refused() {
+        assert!(Currency::parse("c", "usd").is_err());
+        assert!(Currency::parse("c", "XYZ").is_err());
+        assert!(Money::parse("budget", dec("-1"), "EUR").is_err());
+        assert!(Money::parse("budget", dec("1.001"), "EUR").is_err());
+        assert!(Money::parse("budget", dec("1.5"), "JPY").is_err());
+        assert!(Money::parse("budget", dec("1.50"), "EUR").is_ok());
+    }
+}

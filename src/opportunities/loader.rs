@@ -1,0 +1,69 @@
+//! Batch loading of opportunities (by id, by account) and their teams.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::{opportunity, team_member};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+pub struct OpportunityLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for OpportunityLoader {
+    type Value = opportunity::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    }
+}
+
+/// Keyed by account id: the account's opportunities the caller sees.
+pub struct OpportunitiesByAccount {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for OpportunitiesByAccount {
+    type Value = Vec<opportunity::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::visible_for_accounts(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<opportunity::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.account_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Keyed by opportunity id: its team members.
+pub struct TeamLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for TeamLoader {
+    type Value = Vec<team_member::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::teams(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<team_member::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.opportunity_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
