@@ -92,7 +92,7 @@ pub struct ListFilter {
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<account::Entity> {
-    let mut cond = visible(visibility);
+    let mut cond = Condition::all().add(visible(visibility));
     if let Some(text) = &filter.text {
         cond = cond.add(
             Condition::any()

@@ -60,6 +60,7 @@ impl From<account::Model> for Account {
 #[ComplexObject]
 impl Account {
     /// The account's contacts, oldest first.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -70,6 +71,7 @@ impl Account {
     }
 
     /// The account's opportunities the caller sees, oldest first.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn opportunities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Opportunity>> {
         let loader = ctx.data::<DataLoader<OpportunitiesByAccount>>()?;
         let rows = loader.load_one(self.id).await?.unwrap_or_default();

@@ -70,7 +70,7 @@ pub struct ListFilter {
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<contact::Entity> {
-    let mut cond = visible(visibility);
+    let mut cond = Condition::all().add(visible(visibility));
     if let Some(account) = filter.account_id {
         cond = cond.add(contact::Column::AccountId.eq(account));
     }

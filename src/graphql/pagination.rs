@@ -99,13 +99,23 @@ impl From<SortDirection> for sea_orm::Order {
     }
 }
 
+/// Costs stop growing here: far above any limit, far below overflow (the
+/// validator adds to them unchecked).
+const COST_CAP: usize = 1 << 32;
+
 /// Query cost of a connection field: its page size times what each node costs.
 pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     let n = first
         .or(last)
         .unwrap_or(DEFAULT_PAGE_SIZE)
         .clamp(1, MAX_PAGE_SIZE) as usize;
-    n.saturating_mul(child.max(1)).saturating_add(1)
+    n.saturating_mul(child.max(1)).min(COST_CAP) + 1
+}
+
+/// Cost of an unpaged nested list (a lead's duplicates, an account's
+/// contacts): counted as ten items, since its length is not known up front.
+pub fn nested_list_cost(child: usize) -> usize {
+    child.max(1).saturating_mul(10).min(COST_CAP) + 1
 }
 
 /// `totalCount`, run only when the client asks for it.

@@ -159,7 +159,8 @@ pub async fn assign(
             format!("a {} lead cannot be reassigned", status_name(before.status)),
         ));
     }
-    if !actor.is_manager() && !(before.owner_id.is_none() && user_id == actor.sub) {
+    let takes_unassigned = before.owner_id.is_none() && user_id == actor.sub;
+    if !(actor.is_manager() || takes_unassigned) {
         return Err(Error::forbidden(
             "only a sales manager or admin assigns leads; you may take an unassigned lead yourself",
         ));

@@ -121,7 +121,7 @@ pub struct ListFilter {
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<lead::Entity> {
-    let mut cond = visible(visibility);
+    let mut cond = Condition::all().add(visible(visibility));
     if !filter.statuses.is_empty() {
         cond = cond.add(lead::Column::Status.is_in(filter.statuses.iter().copied()));
     }

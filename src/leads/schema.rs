@@ -174,6 +174,7 @@ impl Lead {
     }
 
     /// Later leads marked as duplicates of this one.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn duplicates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Lead>> {
         let loader = ctx.data::<DataLoader<DuplicatesLoader>>()?;
         Ok(loader
@@ -201,6 +202,7 @@ impl Lead {
     }
 
     /// Every status change, oldest first.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Transition>> {
         history_of(ctx, self.id).await
     }
@@ -261,7 +263,7 @@ pub struct CaptureLeadPayload {
     pub duplicate: bool,
 }
 
-#[derive(InputObject)]
+#[derive(InputObject, Default)]
 pub struct ConvertLeadInput {
     /// Convert into this existing account.
     pub account_id: Option<Uuid>,
@@ -497,16 +499,6 @@ impl LeadMutation {
             contact: converted.contact.into(),
             opportunity: converted.opportunity.into(),
         })
-    }
-}
-
-impl Default for ConvertLeadInput {
-    fn default() -> Self {
-        ConvertLeadInput {
-            account_id: None,
-            new_account: None,
-            opportunity_name: None,
-        }
     }
 }
 

@@ -89,7 +89,7 @@ pub struct ListFilter {
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<opportunity::Entity> {
-    let mut cond = visible(visibility);
+    let mut cond = Condition::all().add(visible(visibility));
     if let Some(stage) = filter.stage {
         cond = cond.add(opportunity::Column::Stage.eq(stage));
     }

@@ -117,6 +117,7 @@ impl Opportunity {
         load_lead(ctx, self.lead_id).await
     }
 
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TeamMember>> {
         let loader = ctx.data::<DataLoader<TeamLoader>>()?;
         Ok(loader
@@ -129,6 +130,7 @@ impl Opportunity {
     }
 
     /// Every stage change, oldest first.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Transition>> {
         history_of(ctx, self.id).await
     }

@@ -302,8 +302,8 @@ impl ChromeDriver {
         let Value::Object(capabilities) = capabilities else {
             bail!("capabilities must be a JSON object");
         };
-        ClientBuilder::rustls()
-            .context("setting up rustls for the WebDriver client")?
+        // chromedriver listens on plain HTTP on loopback: no TLS stack needed.
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await

@@ -1,0 +1,13 @@
+//! The API through its real edges: each test starts the server on a random
+//! port with a fresh database (SQLite, or PostgreSQL when `DATABASE_URL`
+//! names one) and speaks HTTP to it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod auth;
+mod graphiql;
+mod helpers;
+mod http;
+mod leads;
+mod schema;
