@@ -34,7 +34,7 @@ pub struct Settings {
     pub max_query_depth: usize,
 
     /// Highest complexity (fields times page sizes) a GraphQL query may have.
-    #[arg(long, env = "LTC_MAX_QUERY_COMPLEXITY", default_value_t = 10_000)]
+    #[arg(long, env = "LTC_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
     pub max_query_complexity: usize,
 }
 
@@ -119,7 +119,7 @@ impl Settings {
             log_format: LogFormat::Text,
             request_timeout_secs: 30,
             max_query_depth: 12,
-            max_query_complexity: 10_000,
+            max_query_complexity: 20_000,
         }
     }
 

@@ -50,14 +50,15 @@ pub struct Email {
 impl Email {
     pub fn parse(field: &str, value: &str) -> Result<Email> {
         let address = required(field, value, 254)?;
-        if !email_address::EmailAddress::is_valid(&address) || !address.contains('.') {
+        let email = Email {
+            normalized: address.to_lowercase(),
+            address,
+        };
+        // Syntax alone accepts `ann@acme`; mail to a real company needs a dotted domain.
+        if !email_address::EmailAddress::is_valid(&email.address) || !email.domain().contains('.') {
             return Err(Error::validation(field, "is not a valid email address"));
         }
-        let normalized = address.to_lowercase();
-        Ok(Email {
-            address,
-            normalized,
-        })
+        Ok(email)
     }
 
     pub fn parse_optional(field: &str, value: Option<&str>) -> Result<Option<Email>> {
@@ -101,18 +102,32 @@ pub fn domain(field: &str, website: &str) -> Result<String> {
     Ok(host.to_owned())
 }
 
+/// The lower-cased words a list's text filter searches, joined by spaces.
+pub fn search_text(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .map(|p| p.trim().to_lowercase())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
 pub fn like_contains(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.to_lowercase().chars() {
+    format!("%{}%", like_escape(text))
+}
+
+/// `text` lower-cased, trimmed, with `%`, `_` and `\\` escaped for LIKE.
+pub fn like_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.trim().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+            escaped.push('\\');
         }
-        pattern.push(c);
+        escaped.push(c);
     }
-    pattern.push('%');
-    pattern
+    escaped
 }
 
 #[cfg(test)]
@@ -149,6 +164,7 @@ mod tests {
         assert_eq!(e.domain(), "example.com");
         assert!(Email::parse("email", "not-an-email").is_err());
         assert!(Email::parse("email", "a@b").is_err());
+        assert!(Email::parse("email", "ann.lee@acme").is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod history;
 pub mod http;
 pub mod input;
 pub mod leads;
+pub mod metrics;
 pub mod money;
 pub mod opportunities;
 pub mod startup;

@@ -62,7 +62,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped(shutdown_signal()).await?;
         }
         Command::Migrate(store) => {
-            let db = ltc::db::connect(&store).await?;
+            let db = ltc::db::connect(&store, None).await?;
             ltc::db::migrate(&db).await?;
             println!("migrations applied");
         }

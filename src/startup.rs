@@ -11,6 +11,7 @@ use crate::{
     config::Settings,
     db, graphql,
     http::{AppState, router},
+    metrics::Metrics,
 };
 
 pub struct Application {
@@ -23,7 +24,8 @@ impl Application {
     /// Connects and migrates the database, loads the token keys and binds the
     /// listener; nothing is served until [`Application::run_until_stopped`].
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let db = db::connect(&settings.store).await?;
+        let metrics = Metrics::new();
+        let db = db::connect(&settings.store, Some(metrics.clone())).await?;
         db::migrate(&db).await?;
         let verifier = TokenVerifier::from_settings(&settings.jwt, &settings.store.data_dir)?;
         let schema = graphql::build(
@@ -38,6 +40,7 @@ impl Application {
             schema,
             db,
             verifier: Arc::new(verifier),
+            metrics,
         };
         let listener = TcpListener::bind(settings.bind)
             .await

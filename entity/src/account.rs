@@ -12,6 +12,8 @@ pub struct Model {
     pub owner_id: String,
     pub erp_customer_ref: Option<String>,
     pub billing_customer_ref: Option<String>,
+    /// Lower-cased name and domain, for the text filter.
+    pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

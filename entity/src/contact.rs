@@ -13,6 +13,8 @@ pub struct Model {
     pub email_normalized: Option<String>,
     pub phone: Option<String>,
     pub title: Option<String>,
+    /// Lower-cased names and email, for the text filter.
+    pub search_text: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub budget_currency: Option<String>,
     pub timeline: PurchaseTimeline,
     pub notes: Option<String>,
+    /// Lower-cased names, company and email, for the text filter.
+    pub search_text: String,
     pub owner_id: Option<String>,
     pub score: i32,
     /// The score's factors as JSON, so the API can explain the number.

@@ -17,6 +17,7 @@ impl MigrationTrait for Migration {
                     .col(string("owner_id"))
                     .col(string_null("erp_customer_ref"))
                     .col(string_null("billing_customer_ref"))
+                    .col(text("search_text"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
                     .to_owned(),
@@ -43,6 +44,7 @@ impl MigrationTrait for Migration {
                     .col(string_null("email_normalized"))
                     .col(string_null("phone"))
                     .col(string_null("title"))
+                    .col(text("search_text"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
                     .foreign_key(

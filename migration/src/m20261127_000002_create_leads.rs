@@ -28,6 +28,7 @@ impl MigrationTrait for Migration {
                     .col(string_null("budget_currency"))
                     .col(string("timeline"))
                     .col(text_null("notes"))
+                    .col(text("search_text"))
                     .col(string_null("owner_id"))
                     .col(integer("score"))
                     .col(json("score_factors"))

@@ -94,11 +94,7 @@ pub struct ListFilter {
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<account::Entity> {
     let mut cond = Condition::all().add(visible(visibility));
     if let Some(text) = &filter.text {
-        cond = cond.add(
-            Condition::any()
-                .add(contains(Expr::col(account::Column::Name), text))
-                .add(contains(Expr::col(account::Column::Domain), text)),
-        );
+        cond = cond.add(contains(account::Column::SearchText, text));
     }
     if let Some(owner) = &filter.owner_id {
         cond = cond.add(account::Column::OwnerId.eq(owner.as_str()));

@@ -99,6 +99,7 @@ pub async fn prepare(
     };
     let now = db::now();
     Ok(account::ActiveModel {
+        search_text: Set(input::search_text(&[Some(&name), domain.as_deref()])),
         id: Set(db::new_id()),
         name: Set(name),
         domain: Set(domain),
@@ -156,6 +157,10 @@ pub async fn update(
         }
         row.owner_id = Set(owner);
     }
+    row.search_text = Set(input::search_text(&[
+        Some(row.name.as_ref()),
+        row.domain.as_ref().as_deref(),
+    ]));
     row.updated_at = Set(db::now());
     repo::update(db, row).await
 }
@@ -191,7 +196,7 @@ pub async fn list(
         AccountOrder::CreatedAt => account::Column::CreatedAt,
         AccountOrder::UpdatedAt => account::Column::UpdatedAt,
     };
-    page.ensure_keys(|k| match order {
+    let page = page.ordered(order, &direction, |k| match order {
         AccountOrder::Name => matches!(k, SortValue::Text(_)),
         _ => matches!(k, SortValue::Time(_)),
     })?;

@@ -3,7 +3,7 @@
 use entity::contact;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Select, sea_query::Expr,
+    QueryOrder, Select,
 };
 use uuid::Uuid;
 
@@ -75,12 +75,7 @@ pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<contac
         cond = cond.add(contact::Column::AccountId.eq(account));
     }
     if let Some(text) = &filter.text {
-        cond = cond.add(
-            Condition::any()
-                .add(contains(Expr::col(contact::Column::FirstName), text))
-                .add(contains(Expr::col(contact::Column::LastName), text))
-                .add(contains(Expr::col(contact::Column::EmailNormalized), text)),
-        );
+        cond = cond.add(contains(contact::Column::SearchText, text));
     }
     contact::Entity::find().filter(cond)
 }

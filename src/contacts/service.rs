@@ -42,15 +42,18 @@ pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<con
 pub fn new_row(new: NewContact) -> Result<contact::ActiveModel> {
     let email = Email::parse_optional("email", new.email.as_deref())?;
     let now = db::now();
+    let first_name = input::optional("firstName", new.first_name.as_deref(), NAME_MAX)?;
+    let last_name = input::required("lastName", &new.last_name, NAME_MAX)?;
     Ok(contact::ActiveModel {
+        search_text: Set(input::search_text(&[
+            first_name.as_deref(),
+            Some(&last_name),
+            email.as_ref().map(|e| e.normalized.as_str()),
+        ])),
         id: Set(db::new_id()),
         account_id: Set(new.account_id),
-        first_name: Set(input::optional(
-            "firstName",
-            new.first_name.as_deref(),
-            NAME_MAX,
-        )?),
-        last_name: Set(input::required("lastName", &new.last_name, NAME_MAX)?),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
         email_normalized: Set(email.as_ref().map(|e| e.normalized.clone())),
         email: Set(email.map(|e| e.address)),
         phone: Set(input::optional("phone", new.phone.as_deref(), 50)?),
@@ -118,6 +121,11 @@ pub async fn update(
     if let Some(v) = optional_patch("title", &patch.title, NAME_MAX)? {
         row.title = Set(v);
     }
+    row.search_text = Set(input::search_text(&[
+        row.first_name.as_ref().as_deref(),
+        Some(row.last_name.as_ref()),
+        row.email_normalized.as_ref().as_deref(),
+    ]));
     row.updated_at = Set(db::now());
     repo::update(db, row).await
 }
@@ -133,7 +141,7 @@ pub async fn list(
     if let Some(text) = &filter.text {
         input::required("filter.text", text, NAME_MAX)?;
     }
-    page.ensure_keys(|k| matches!(k, SortValue::Time(_)))?;
+    let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
     let select = repo::list_query(&actor.visibility(), &filter);
     let rows = db::fetch_page(
         db,

@@ -33,6 +33,9 @@ impl From<SortValue> for Value {
 pub struct Position {
     pub key: SortValue,
     pub id: Uuid,
+    /// The ordering the cursor was made under; another ordering refuses it.
+    #[serde(default)]
+    pub order: String,
 }
 
 /// What one page asks for, already validated.
@@ -43,14 +46,23 @@ pub struct PageRequest {
     pub before: Option<Position>,
     /// `last`/`before` paging: take the rows nearest the end.
     pub from_end: bool,
+    /// The ordering in force, written into every cursor of the page.
+    pub order: String,
 }
 
 impl PageRequest {
-    /// A cursor made under another `orderBy` would compare the wrong column.
-    pub fn ensure_keys(&self, same_kind: impl Fn(&SortValue) -> bool) -> crate::Result<()> {
+    /// Fixes the ordering; a cursor made under another `orderBy` (or one
+    /// whose key is of the wrong kind) would compare the wrong column.
+    pub fn ordered(
+        mut self,
+        order: impl std::fmt::Debug,
+        direction: &Order,
+        same_kind: impl Fn(&SortValue) -> bool,
+    ) -> crate::Result<PageRequest> {
+        self.order = format!("{order:?}/{direction:?}");
         for (field, at) in [("after", &self.after), ("before", &self.before)] {
             if let Some(at) = at
-                && !same_kind(&at.key)
+                && (!same_kind(&at.key) || at.order != self.order)
             {
                 return Err(crate::Error::validation(
                     field,
@@ -58,11 +70,12 @@ impl PageRequest {
                 ));
             }
         }
-        Ok(())
+        Ok(self)
     }
 }
 
 pub struct Page<M> {
+    pub order: String,
     pub rows: Vec<M>,
     pub has_previous_page: bool,
     pub has_next_page: bool,
@@ -106,12 +119,14 @@ where
     if page.from_end {
         rows.reverse();
         Ok(Page {
+            order: page.order.clone(),
             rows,
             has_previous_page: more,
             has_next_page: page.before.is_some(),
         })
     } else {
         Ok(Page {
+            order: page.order.clone(),
             rows,
             has_previous_page: page.after.is_some(),
             has_next_page: more,

@@ -18,7 +18,11 @@ pub use keyset::{Page, PageRequest, SortValue, fetch_page};
 
 use crate::config::StoreSettings;
 
-pub async fn connect(settings: &StoreSettings) -> anyhow::Result<DatabaseConnection> {
+/// Connects to the configured database; every statement is counted in `metrics`.
+pub async fn connect(
+    settings: &StoreSettings,
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
+) -> anyhow::Result<DatabaseConnection> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") && settings.database_url.is_none() {
         std::fs::create_dir_all(&settings.data_dir)
@@ -35,9 +39,12 @@ pub async fn connect(settings: &StoreSettings) -> anyhow::Result<DatabaseConnect
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options)
+    let mut db = Database::connect(options)
         .await
         .context("connecting to the database")?;
+    if let Some(metrics) = metrics {
+        db.set_metric_callback(move |info| metrics.observe_statement(info));
+    }
     Ok(db)
 }
 
@@ -80,15 +87,15 @@ pub async fn ping(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `lower(expr) LIKE '%text%'` with the text's wildcards escaped: a portable,
-/// case-insensitive "contains" for SQLite and PostgreSQL alike.
-pub fn contains(expr: impl Into<sea_orm::sea_query::Expr>, text: &str) -> sea_orm::sea_query::Expr {
+/// `search_text LIKE '%text%'`, the text lower-cased and its wildcards escaped.
+/// Search columns are lower-cased in Rust when written (see
+/// `input::search_text`), because SQLite's `lower()` knows only ASCII.
+pub fn contains(column: impl sea_orm::ColumnTrait, text: &str) -> sea_orm::sea_query::Expr {
     use sea_orm::{
         ExprTrait,
-        sea_query::{Expr, Func, LikeExpr},
+        sea_query::{Expr, LikeExpr},
     };
-    Expr::expr(Func::lower(expr.into()))
-        .like(LikeExpr::new(crate::input::like_contains(text)).escape('\\'))
+    Expr::col(column).like(LikeExpr::new(crate::input::like_contains(text)).escape('\\'))
 }
 
 /// Counts a list's matches later, and only if asked (`totalCount`).

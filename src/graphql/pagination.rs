@@ -79,6 +79,7 @@ pub fn page_request(
         after: decode("after", after)?,
         before: decode("before", before)?,
         from_end,
+        order: String::new(),
     })
 }
 
@@ -113,9 +114,9 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
 }
 
 /// Cost of an unpaged nested list (a lead's duplicates, an account's
-/// contacts): counted as ten items, since its length is not known up front.
+/// contacts): counted as five items, since its length is not known up front.
 pub fn nested_list_cost(child: usize) -> usize {
-    child.max(1).saturating_mul(10).min(COST_CAP) + 1
+    child.max(1).saturating_mul(5).min(COST_CAP) + 1
 }
 
 /// `totalCount`, run only when the client asks for it.
@@ -144,9 +145,14 @@ pub fn connection<M, N: OutputType>(
         page.has_next_page,
         Counted(count),
     );
+    let order = page.order;
     conn.edges.extend(page.rows.into_iter().map(|row| {
         let (key, id) = key(&row);
-        Edge::new(Cursor(crate::db::keyset::Position { key, id }), node(row))
+        let order = order.clone();
+        Edge::new(
+            Cursor(crate::db::keyset::Position { key, id, order }),
+            node(row),
+        )
     }));
     conn
 }

@@ -24,6 +24,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub verifier: Arc<TokenVerifier>,
     pub sdl: Arc<str>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Largest GraphQL request body accepted.
@@ -40,7 +41,16 @@ pub fn router(state: AppState, timeout: std::time::Duration) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(graphiql::routes())
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(
+            Router::new()
+                .route("/metrics", get(crate::metrics::endpoint))
+                .with_state(state.metrics.clone()),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(

@@ -8,7 +8,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Select,
-    sea_query::{Expr, Func},
+    sea_query::{Expr, LikeExpr},
 };
 use uuid::Uuid;
 
@@ -103,7 +103,10 @@ pub async fn account_with_domain_exists(db: &impl ConnectionTrait, domain: &str)
 
 pub async fn account_named_exists(db: &impl ConnectionTrait, name: &str) -> Result<bool> {
     Ok(account::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(account::Column::Name))).eq(name.to_lowercase()))
+        .filter(
+            Expr::col(account::Column::SearchText)
+                .like(LikeExpr::new(format!("{}%", crate::input::like_escape(name))).escape('\\')),
+        )
         .count(db)
         .await?
         > 0)
@@ -152,13 +155,7 @@ pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<lead::
         None => {}
     }
     if let Some(text) = &filter.text {
-        cond = cond.add(
-            Condition::any()
-                .add(contains(Expr::col(lead::Column::FirstName), text))
-                .add(contains(Expr::col(lead::Column::LastName), text))
-                .add(contains(Expr::col(lead::Column::Company), text))
-                .add(contains(Expr::col(lead::Column::EmailNormalized), text)),
-        );
+        cond = cond.add(contains(lead::Column::SearchText, text));
     }
     if let Some(after) = filter.created_after {
         cond = cond.add(lead::Column::CreatedAt.gte(after));

@@ -119,6 +119,12 @@ fn apply_fields(lead: &mut lead::Model, fields: LeadFields) -> Result<()> {
     if let Some(timeline) = fields.timeline {
         lead.timeline = timeline;
     }
+    lead.search_text = input::search_text(&[
+        lead.first_name.as_deref(),
+        lead.last_name.as_deref(),
+        lead.company.as_deref(),
+        lead.email_normalized.as_deref(),
+    ]);
     if lead.email.is_none() && lead.last_name.is_none() && lead.company.is_none() {
         return Err(Error::validation(
             "email",
@@ -238,6 +244,7 @@ pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -
         budget_currency: None,
         timeline: PurchaseTimeline::Unknown,
         notes: None,
+        search_text: String::new(),
         owner_id,
         score: 0,
         score_factors: serde_json::Value::Array(vec![]),
@@ -381,7 +388,7 @@ pub async fn list(
     if let Some(text) = &filter.text {
         input::required("filter.text", text, NAME_MAX)?;
     }
-    page.ensure_keys(|k| match order {
+    let page = page.ordered(order, &direction, |k| match order {
         LeadOrder::Score => matches!(k, SortValue::Int(_)),
         _ => matches!(k, SortValue::Time(_)),
     })?;

@@ -31,7 +31,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<(Page<opportunity::Model>, Counter)> {
     actor.require(Capability::ReadAccounts)?;
-    page.ensure_keys(|k| matches!(k, SortValue::Time(_)))?;
+    let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
     let select = repo::list_query(&actor.visibility(), &filter);
     let rows = db::fetch_page(
         db,

@@ -74,7 +74,7 @@ async fn an_overly_complex_query_is_refused() {
     let app = TestApp::spawn().await;
     let token = app.token("alice", &["SALES_MANAGER"]);
     // 100 leads x 100 accounts' worth of nested lists would be 10,000 objects and more.
-    let query = "{ leads(first: 100) { edges { node { id duplicates { id duplicates { id history { to } } } } } } }";
+    let query = "{ leads(first: 100) { edges { node { id duplicates { id duplicates { id duplicates { id history { to } } } } } } } }";
     let (status, body) = app.post(Some(&token), query, json!({})).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(

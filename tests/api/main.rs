@@ -10,4 +10,5 @@ mod graphiql;
 mod helpers;
 mod http;
 mod leads;
+mod loaders;
 mod schema;
