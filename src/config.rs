@@ -36,6 +36,30 @@ pub struct Settings {
     /// Highest complexity (fields times page sizes) a GraphQL query may have.
     #[arg(long, env = "LTC_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
     pub max_query_complexity: usize,
+
+    #[command(flatten)]
+    pub quotes: QuotePolicy,
+}
+
+/// When a quote needs a sales manager's approval.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct QuotePolicy {
+    /// A line discount above this percent needs approval.
+    #[arg(long, env = "LTC_QUOTE_LINE_DISCOUNT_THRESHOLD", default_value_t = rust_decimal::Decimal::from(15))]
+    pub line_discount_threshold: rust_decimal::Decimal,
+
+    /// An overall discount (total discount over subtotal) above this percent needs approval.
+    #[arg(long, env = "LTC_QUOTE_TOTAL_DISCOUNT_THRESHOLD", default_value_t = rust_decimal::Decimal::from(10))]
+    pub total_discount_threshold: rust_decimal::Decimal,
+}
+
+impl Default for QuotePolicy {
+    fn default() -> Self {
+        QuotePolicy {
+            line_discount_threshold: rust_decimal::Decimal::from(15),
+            total_discount_threshold: rust_decimal::Decimal::from(10),
+        }
+    }
 }
 
 /// Where data lives: the database and the generated secrets.
@@ -120,6 +144,7 @@ impl Settings {
             request_timeout_secs: 30,
             max_query_depth: 12,
             max_query_complexity: 20_000,
+            quotes: QuotePolicy::default(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod config;
 pub mod contacts;
+pub mod contracts;
 pub mod db;
 pub mod error;
 pub mod graphql;
@@ -18,6 +19,8 @@ pub mod leads;
 pub mod metrics;
 pub mod money;
 pub mod opportunities;
+pub mod products;
+pub mod quotes;
 pub mod startup;
 pub mod telemetry;
 

@@ -63,6 +63,26 @@ impl Money {
         Ok(Money { amount, currency })
     }
 
+    /// The amount in minor units (cents), as stored for sorting and summing.
+    /// The amount must already fit the currency's minor unit.
+    pub fn to_minor(self) -> Result<i64> {
+        let scaled = self.amount * Decimal::from(10_i64.pow(self.currency.minor_unit()));
+        if !scaled.fract().is_zero() {
+            return Err(Error::validation(
+                "amount",
+                "has more digits than the currency allows",
+            ));
+        }
+        i64::try_from(scaled).map_err(|_| Error::validation("amount", "is too large"))
+    }
+
+    pub fn from_minor(minor: i64, currency: Currency) -> Money {
+        Money {
+            amount: Decimal::new(minor, currency.minor_unit()),
+            currency,
+        }
+    }
+
     /// Rounds half to even at the currency's minor unit.
     pub fn rounded(amount: Decimal, currency: Currency) -> Money {
         Money {
@@ -93,6 +113,16 @@ mod tests {
         assert_eq!(Money::rounded(dec("0.125"), eur).amount, dec("0.12"));
         assert_eq!(Money::rounded(dec("0.135"), eur).amount, dec("0.14"));
         assert_eq!(Money::rounded(dec("1.0005"), kwd).amount, dec("1.000"));
+    }
+
+    #[test]
+    fn minor_units_round_trip() {
+        let jpy = Currency::parse("c", "JPY").unwrap();
+        let kwd = Currency::parse("c", "KWD").unwrap();
+        let m = Money::parse("m", dec("1234.567"), "KWD").unwrap();
+        assert_eq!(m.to_minor().unwrap(), 1_234_567);
+        assert_eq!(Money::from_minor(1_234_567, kwd).amount, dec("1234.567"));
+        assert_eq!(Money::from_minor(500, jpy).amount, dec("500"));
     }
 
     #[test]

@@ -90,4 +90,67 @@ pub enum SubjectKind {
     Lead,
     #[sea_orm(string_value = "OPPORTUNITY")]
     Opportunity,
+    #[sea_orm(string_value = "QUOTE")]
+    Quote,
+    #[sea_orm(string_value = "CONTRACT")]
+    Contract,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum QuoteStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PENDING_APPROVAL")]
+    PendingApproval,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+    #[sea_orm(string_value = "SUPERSEDED")]
+    Superseded,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ContractStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "SIGNED")]
+    Signed,
+    #[sea_orm(string_value = "EXECUTING")]
+    Executing,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "TERMINATED")]
+    Terminated,
+}
+
+/// What makes a payment milestone due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum MilestoneTrigger {
+    #[sea_orm(string_value = "ON_SIGNING")]
+    OnSigning,
+    #[sea_orm(string_value = "ON_DELIVERY")]
+    OnDelivery,
+    #[sea_orm(string_value = "ON_ACCEPTANCE")]
+    OnAcceptance,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum HandoverMethod {
+    #[sea_orm(string_value = "MEETING")]
+    Meeting,
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+    #[sea_orm(string_value = "DOCUMENT")]
+    Document,
 }

@@ -3,10 +3,18 @@
 
 pub mod account;
 pub mod contact;
+pub mod contract;
+pub mod contract_line;
+pub mod counter;
 pub mod decimal_text;
 pub mod enums;
 pub mod lead;
 pub mod opportunity;
+pub mod payment_milestone;
+pub mod price;
+pub mod product;
+pub mod quote;
+pub mod quote_line;
 pub mod team_member;
 pub mod transition;
 

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::{DecimalText, enums::OpportunityStage};
+use crate::enums::OpportunityStage;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "opportunities")]
@@ -10,13 +10,16 @@ pub struct Model {
     pub account_id: Uuid,
     pub name: String,
     pub stage: OpportunityStage,
-    pub amount: Option<DecimalText>,
+    /// The amount in the currency's minor units (cents), so it sorts and sums exactly.
+    pub amount_minor: Option<i64>,
     pub currency: Option<String>,
-    pub expected_close_date: Option<Date>,
+    pub expected_close_date: Date,
     /// Set only when someone overrides the stage's default probability.
     pub probability_override: Option<i32>,
     pub lead_id: Option<Uuid>,
     pub lost_reason: Option<String>,
+    /// The stage a lost deal was in; reopening returns it there.
+    pub lost_from_stage: Option<OpportunityStage>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

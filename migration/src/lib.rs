@@ -7,6 +7,9 @@ mod m20261127_000001_create_accounts_and_contacts;
 mod m20261127_000002_create_leads;
 mod m20261127_000003_create_opportunities;
 mod m20261127_000004_create_transitions;
+mod m20261127_000005_create_catalogue;
+mod m20261127_000006_create_quotes;
+mod m20261127_000007_create_contracts;
 
 pub struct Migrator;
 
@@ -18,6 +21,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_leads::Migration),
             Box::new(m20261127_000003_create_opportunities::Migration),
             Box::new(m20261127_000004_create_transitions::Migration),
+            Box::new(m20261127_000005_create_catalogue::Migration),
+            Box::new(m20261127_000006_create_quotes::Migration),
+            Box::new(m20261127_000007_create_contracts::Migration),
         ]
     }
 }

@@ -16,12 +16,13 @@ impl MigrationTrait for Migration {
                     .col(uuid("account_id"))
                     .col(string("name"))
                     .col(string("stage"))
-                    .col(string_null("amount"))
+                    .col(big_integer_null("amount_minor"))
                     .col(string_null("currency"))
-                    .col(date_null("expected_close_date"))
+                    .col(date("expected_close_date"))
                     .col(integer_null("probability_override"))
                     .col(uuid_null("lead_id"))
                     .col(string_null("lost_reason"))
+                    .col(string_null("lost_from_stage"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
                     .foreign_key(
@@ -46,13 +47,20 @@ impl MigrationTrait for Migration {
                 &["account_id", "id"],
             ))
             .await?;
-        manager
-            .create_index(index(
-                "opportunities",
-                "idx_opportunities_stage",
-                &["stage", "id"],
-            ))
-            .await?;
+        for (name, cols) in [
+            ("idx_opportunities_stage", &["stage", "id"][..]),
+            (
+                "idx_opportunities_close",
+                &["expected_close_date", "id"][..],
+            ),
+            ("idx_opportunities_amount", &["amount_minor", "id"][..]),
+            ("idx_opportunities_created", &["created_at", "id"][..]),
+            ("idx_opportunities_updated", &["updated_at", "id"][..]),
+        ] {
+            manager
+                .create_index(index("opportunities", name, cols))
+                .await?;
+        }
 
         manager
             .create_table(

@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::account;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -26,4 +26,19 @@ impl Loader<Uuid> for AccountLoader {
             .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|a| (a.id, a)).collect())
     }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request.data(DataLoader::new(
+        AccountLoader {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        },
+        tokio::spawn,
+    ))
 }

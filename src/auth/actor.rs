@@ -50,6 +50,14 @@ pub enum Capability {
     WriteLeads,
     ReadAccounts,
     WriteAccounts,
+    /// Read products and prices.
+    ReadCatalogue,
+    /// Create products, set prices, deactivate.
+    ManageCatalogue,
+    /// Approve or reject quotes that need it.
+    ApproveQuotes,
+    /// Start, complete and terminate contracts (delivery work).
+    ExecuteContracts,
 }
 
 impl Capability {
@@ -61,15 +69,20 @@ impl Capability {
             Capability::WriteLeads => scope == "leads:write",
             Capability::ReadAccounts => matches!(scope, "accounts:read" | "accounts:write"),
             Capability::WriteAccounts => scope == "accounts:write",
+            Capability::ReadCatalogue => matches!(scope, "products:read" | "products:write"),
+            Capability::ManageCatalogue => scope == "products:write",
+            Capability::ApproveQuotes | Capability::ExecuteContracts => false,
         }
     }
 
     fn granted_by_role(self, role: Role) -> bool {
         use Capability::*;
         match role {
-            Role::Admin | Role::SalesManager | Role::Sales => true,
-            Role::Readonly => matches!(self, ReadLeads | ReadAccounts),
-            Role::Finance | Role::Delivery => self == ReadAccounts,
+            Role::Admin | Role::SalesManager => true,
+            Role::Sales => !matches!(self, ManageCatalogue | ApproveQuotes),
+            Role::Readonly => matches!(self, ReadLeads | ReadAccounts | ReadCatalogue),
+            Role::Finance => matches!(self, ReadAccounts | ReadCatalogue),
+            Role::Delivery => matches!(self, ReadAccounts | ReadCatalogue | ExecuteContracts),
             // Integration tokens get nothing from their role, only from their scopes.
             Role::Integration => false,
         }

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::contact;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -44,4 +44,24 @@ impl Loader<Uuid> for ContactsByAccount {
         }
         Ok(grouped)
     }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            ContactLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ContactsByAccount { db: db.clone() },
+            tokio::spawn,
+        ))
 }

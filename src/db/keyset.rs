@@ -14,6 +14,7 @@ use uuid::Uuid;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SortValue {
     Int(i64),
+    Date(chrono::NaiveDate),
     Time(DateTime<Utc>),
     Text(String),
 }
@@ -22,6 +23,7 @@ impl From<SortValue> for Value {
     fn from(value: SortValue) -> Self {
         match value {
             SortValue::Int(v) => v.into(),
+            SortValue::Date(v) => v.into(),
             SortValue::Time(v) => v.into(),
             SortValue::Text(v) => v.into(),
         }

@@ -8,28 +8,15 @@ mod viewer;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, dataloader::DataLoader};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    accounts::{
-        loader::AccountLoader,
-        schema::{AccountMutation, AccountQuery},
-    },
+    accounts::schema::{AccountMutation, AccountQuery},
     auth::Actor,
-    contacts::{
-        loader::{ContactLoader, ContactsByAccount},
-        schema::{ContactMutation, ContactQuery},
-    },
-    history::loader::HistoryLoader,
-    leads::{
-        loader::{DuplicatesLoader, LeadLoader},
-        schema::{LeadMutation, LeadQuery},
-    },
-    opportunities::{
-        loader::{OpportunitiesByAccount, OpportunityLoader, TeamLoader},
-        schema::OpportunityQuery,
-    },
+    contacts::schema::{ContactMutation, ContactQuery},
+    leads::schema::{LeadMutation, LeadQuery},
+    opportunities::schema::OpportunityQuery,
 };
 use context::Caller;
 
@@ -73,67 +60,25 @@ pub fn sdl() -> String {
 
 /// Adds the caller and fresh per-request batch loaders to a request. Loaders
 /// live for one request only: they cache, and what they may return depends
-/// on who asks.
+/// on who asks. Each aggregate registers its own.
 pub fn with_request_data(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     actor: Option<Arc<Actor>>,
 ) -> async_graphql::Request {
-    let request = request.data(Caller(actor.clone()));
+    let mut request = request.data(Caller(actor.clone()));
     let Some(actor) = actor else {
         return request;
     };
     let visibility = actor.visibility();
+    for register in [
+        crate::accounts::loader::register,
+        crate::contacts::loader::register,
+        crate::leads::loader::register,
+        crate::opportunities::loader::register,
+        crate::history::loader::register,
+    ] {
+        request = register(request, db, &visibility);
+    }
     request
-        .data(DataLoader::new(
-            AccountLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ContactLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ContactsByAccount { db: db.clone() },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            LeadLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            DuplicatesLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            OpportunityLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            OpportunitiesByAccount {
-                db: db.clone(),
-                visibility,
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(TeamLoader { db: db.clone() }, tokio::spawn))
-        .data(DataLoader::new(
-            HistoryLoader { db: db.clone() },
-            tokio::spawn,
-        ))
 }

@@ -15,6 +15,16 @@ pub struct MoneyOut {
 }
 
 impl MoneyOut {
+    /// From stored minor units and currency code.
+    pub fn from_minor(minor: Option<i64>, currency: Option<&str>) -> Option<MoneyOut> {
+        let currency = crate::money::Currency::parse("currency", currency?).ok()?;
+        let money = crate::money::Money::from_minor(minor?, currency);
+        Some(MoneyOut {
+            amount: money.amount,
+            currency: currency.code().to_owned(),
+        })
+    }
+
     pub fn from_parts(amount: Option<DecimalText>, currency: Option<&str>) -> Option<MoneyOut> {
         match (amount, currency) {
             (Some(amount), Some(currency)) => Some(MoneyOut {

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::transition;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -28,4 +28,16 @@ impl Loader<Uuid> for HistoryLoader {
         }
         Ok(grouped)
     }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    _visibility: &crate::auth::Visibility,
+) -> async_graphql::Request {
+    request.data(DataLoader::new(
+        HistoryLoader { db: db.clone() },
+        tokio::spawn,
+    ))
 }

@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::lead;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -49,4 +49,27 @@ impl Loader<Uuid> for DuplicatesLoader {
         }
         Ok(grouped)
     }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            LeadLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            DuplicatesLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
 }

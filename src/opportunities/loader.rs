@@ -2,7 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{opportunity, team_member};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -66,4 +66,28 @@ impl Loader<Uuid> for TeamLoader {
         }
         Ok(grouped)
     }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            OpportunityLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            OpportunitiesByAccount {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(TeamLoader { db: db.clone() }, tokio::spawn))
 }

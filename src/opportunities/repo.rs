@@ -106,6 +106,24 @@ pub async fn insert(
     Ok(row.insert(db).await?)
 }
 
+/// Writes the whole row if its stage is still `expected`; false when a
+/// concurrent change got there first.
+pub async fn update_if_stage(
+    db: &impl ConnectionTrait,
+    row: opportunity::Model,
+    expected: entity::enums::OpportunityStage,
+) -> Result<bool> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let id = row.id;
+    let result = opportunity::Entity::update_many()
+        .set(row.into_active_model().reset_all())
+        .filter(opportunity::Column::Id.eq(id))
+        .filter(opportunity::Column::Stage.eq(expected))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 pub async fn insert_member(db: &impl ConnectionTrait, row: team_member::ActiveModel) -> Result<()> {
     row.insert(db).await?;
     Ok(())

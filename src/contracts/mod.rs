@@ -1,0 +1,2 @@
+//! Contracts made from accepted quotes: payment terms, signing, handover to
+//! delivery, execution.
