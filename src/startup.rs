@@ -34,6 +34,7 @@ impl Application {
                 depth: settings.max_query_depth,
                 complexity: settings.max_query_complexity,
             },
+            settings.quotes,
         );
         let state = AppState {
             sdl: Arc::from(schema.sdl()),

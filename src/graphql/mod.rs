@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     accounts::schema::{AccountMutation, AccountQuery},
     auth::Actor,
+    config::QuotePolicy,
     contacts::schema::{ContactMutation, ContactQuery},
     leads::schema::{LeadMutation, LeadQuery},
     opportunities::schema::OpportunityQuery,
@@ -41,9 +42,10 @@ pub struct Limits {
     pub complexity: usize,
 }
 
-pub fn build(db: DatabaseConnection, limits: Limits) -> AppSchema {
+pub fn build(db: DatabaseConnection, limits: Limits, quotes: QuotePolicy) -> AppSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
+        .data(quotes)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(64)
