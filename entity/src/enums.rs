@@ -94,6 +94,10 @@ pub enum SubjectKind {
     Quote,
     #[sea_orm(string_value = "CONTRACT")]
     Contract,
+    #[sea_orm(string_value = "PURCHASE_ORDER")]
+    PurchaseOrder,
+    #[sea_orm(string_value = "RECEIVABLE")]
+    Receivable,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -153,4 +157,76 @@ pub enum HandoverMethod {
     Email,
     #[sea_orm(string_value = "DOCUMENT")]
     Document,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum PurchaseOrderStatus {
+    #[sea_orm(string_value = "RECEIVED")]
+    Received,
+    #[sea_orm(string_value = "IN_FULFILLMENT")]
+    InFulfillment,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Where a purchase order stands in the ERP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ErpSyncStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SYNCED")]
+    Synced,
+    /// Failed, and will be retried.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// Gave up; a person may retry.
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ReceivableStatus {
+    #[sea_orm(string_value = "PLANNED")]
+    Planned,
+    #[sea_orm(string_value = "INVOICED")]
+    Invoiced,
+    #[sea_orm(string_value = "PARTIALLY_PAID")]
+    PartiallyPaid,
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    #[sea_orm(string_value = "WRITTEN_OFF")]
+    WrittenOff,
+    /// Its purchase order or contract was cancelled before it was invoiced.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum PaymentSource {
+    /// Recorded by a person.
+    #[sea_orm(string_value = "MANUAL")]
+    Manual,
+    /// Pulled from the billing system.
+    #[sea_orm(string_value = "BILLING")]
+    Billing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum ServiceCaseKind {
+    #[sea_orm(string_value = "ISSUE")]
+    Issue,
+    #[sea_orm(string_value = "REQUEST")]
+    Request,
+    /// A sign the customer could buy more: becomes a lead for the account's AR.
+    #[sea_orm(string_value = "UPSELL_SIGNAL")]
+    UpsellSignal,
 }

@@ -10,11 +10,16 @@ pub mod decimal_text;
 pub mod enums;
 pub mod lead;
 pub mod opportunity;
+pub mod payment;
 pub mod payment_milestone;
 pub mod price;
 pub mod product;
+pub mod purchase_order;
+pub mod purchase_order_line;
 pub mod quote;
 pub mod quote_line;
+pub mod receivable;
+pub mod service_case;
 pub mod team_member;
 pub mod transition;
 

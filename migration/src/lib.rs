@@ -10,6 +10,7 @@ mod m20261127_000004_create_transitions;
 mod m20261127_000005_create_catalogue;
 mod m20261127_000006_create_quotes;
 mod m20261127_000007_create_contracts;
+mod m20261127_000008_create_fulfilment_and_cash;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_catalogue::Migration),
             Box::new(m20261127_000006_create_quotes::Migration),
             Box::new(m20261127_000007_create_contracts::Migration),
+            Box::new(m20261127_000008_create_fulfilment_and_cash::Migration),
         ]
     }
 }
