@@ -39,6 +39,65 @@ pub struct Settings {
 
     #[command(flatten)]
     pub quotes: QuotePolicy,
+
+    #[command(flatten)]
+    pub worker: WorkerSettings,
+}
+
+/// The outbox worker that `ltc serve` runs (and `ltc worker` runs alone).
+#[derive(Clone, Copy, Debug, Args)]
+pub struct WorkerSettings {
+    /// Run an outbox worker inside `ltc serve`.
+    #[arg(long, env = "LTC_WORKER_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub worker_enabled: bool,
+
+    /// Jobs a worker claims and runs at once.
+    #[arg(long, env = "LTC_WORKER_CONCURRENCY", default_value_t = 8)]
+    pub worker_concurrency: u64,
+
+    /// Pause between polls when no job is due, in milliseconds.
+    #[arg(long, env = "LTC_WORKER_POLL_MS", default_value_t = 500)]
+    pub worker_poll_ms: u64,
+
+    /// How long a claimed job belongs to its worker; a job held longer (its
+    /// worker died) is taken again.
+    #[arg(long, env = "LTC_JOB_LEASE_SECS", default_value_t = 60)]
+    pub job_lease_secs: u64,
+
+    /// First retry delay in milliseconds; doubles per attempt, with jitter.
+    #[arg(long, env = "LTC_JOB_BACKOFF_BASE_MS", default_value_t = 2000)]
+    pub job_backoff_base_ms: u64,
+
+    /// Longest retry delay in seconds.
+    #[arg(long, env = "LTC_JOB_BACKOFF_CAP_SECS", default_value_t = 3600)]
+    pub job_backoff_cap_secs: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            worker_enabled: true,
+            worker_concurrency: 8,
+            worker_poll_ms: 500,
+            job_lease_secs: 60,
+            job_backoff_base_ms: 2000,
+            job_backoff_cap_secs: 3600,
+        }
+    }
+}
+
+impl WorkerSettings {
+    pub fn options(&self) -> crate::outbox::worker::WorkerOptions {
+        crate::outbox::worker::WorkerOptions {
+            concurrency: self.worker_concurrency.max(1),
+            poll: Duration::from_millis(self.worker_poll_ms.max(10)),
+            lease: Duration::from_secs(self.job_lease_secs.max(1)),
+            backoff: crate::outbox::backoff::Backoff {
+                base: Duration::from_millis(self.job_backoff_base_ms.max(1)),
+                cap: Duration::from_secs(self.job_backoff_cap_secs.max(1)),
+            },
+        }
+    }
 }
 
 /// When a quote needs a sales manager's approval.
@@ -145,6 +204,7 @@ impl Settings {
             max_query_depth: 12,
             max_query_complexity: 20_000,
             quotes: QuotePolicy::default(),
+            worker: WorkerSettings::default(),
         }
     }
 

@@ -19,8 +19,13 @@ pub mod leads;
 pub mod metrics;
 pub mod money;
 pub mod opportunities;
+pub mod outbox;
 pub mod products;
+pub mod purchase_orders;
 pub mod quotes;
+pub mod receivables;
+pub mod reports;
+pub mod service_cases;
 pub mod startup;
 pub mod telemetry;
 

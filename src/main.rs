@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Run the API server (migrates the database first).
     Serve(Box<Settings>),
+    /// Run only the outbox worker (migrates the database first).
+    Worker(Box<Settings>),
     /// Apply pending database migrations and exit.
     Migrate(StoreSettings),
     /// Print the GraphQL schema (SDL).
@@ -60,6 +62,18 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(&settings).await?;
             tracing::info!(bind = %settings.bind, port = app.port(), "ltc is serving; GraphiQL at /graphql");
             app.run_until_stopped(shutdown_signal()).await?;
+        }
+        Command::Worker(settings) => {
+            ltc::telemetry::init(settings.log_format);
+            let metrics = ltc::metrics::Metrics::new();
+            let db = ltc::db::connect(&settings.store, Some(metrics)).await?;
+            ltc::db::migrate(&db).await?;
+            let worker = ltc::startup::worker(&settings, &db)?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let running = tokio::spawn(worker.run(stopped));
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            running.await?;
         }
         Command::Migrate(store) => {
             let db = ltc::db::connect(&store, None).await?;

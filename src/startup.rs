@@ -4,7 +4,8 @@
 use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use sea_orm::DatabaseConnection;
+use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
     auth::TokenVerifier,
@@ -12,12 +13,31 @@ use crate::{
     db, graphql,
     http::{AppState, router},
     metrics::Metrics,
+    outbox::{JobHandler, worker::Worker},
 };
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     port: u16,
+    worker: Option<Worker>,
+}
+
+/// The job handlers the configured connectors provide.
+pub fn job_handlers(
+    _settings: &Settings,
+    _db: &DatabaseConnection,
+) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
+    Ok(Vec::new())
+}
+
+/// A worker for the outbox, with the handlers of the configured connectors.
+pub fn worker(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Worker> {
+    Ok(Worker::new(
+        db.clone(),
+        job_handlers(settings, db)?,
+        settings.worker.options(),
+    ))
 }
 
 impl Application {
@@ -36,6 +56,11 @@ impl Application {
             },
             settings.quotes,
         );
+        let worker = if settings.worker.worker_enabled {
+            Some(worker(settings, &db)?)
+        } else {
+            None
+        };
         let state = AppState {
             sdl: Arc::from(schema.sdl()),
             schema,
@@ -51,6 +76,7 @@ impl Application {
             listener,
             router: router(state, settings.request_timeout()),
             port,
+            worker,
         })
     }
 
@@ -58,14 +84,26 @@ impl Application {
         self.port
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Serves (and runs the outbox worker) until `shutdown` resolves, then
+    /// lets in-flight requests and the worker's current round finish.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let (stop, stopped) = watch::channel(false);
+        let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            })
+            .await;
+        if let Some(worker) = worker
+            && let Err(error) = worker.await
+        {
+            tracing::error!(error = ?error, "outbox worker ended abnormally");
+        }
+        served
     }
 }
 

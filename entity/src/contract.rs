@@ -31,6 +31,11 @@ pub struct Model {
     pub execution_started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub terminated_reason: Option<String>,
+    /// The contract's term, for renewals.
+    pub term_start: Option<Date>,
+    pub term_end: Option<Date>,
+    /// The renewal opportunity made for it, once.
+    pub renewal_opportunity_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -230,3 +230,19 @@ pub enum ServiceCaseKind {
     #[sea_orm(string_value = "UPSELL_SIGNAL")]
     UpsellSignal,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum JobStatus {
+    /// Waiting for its run time (first run or a retry).
+    #[sea_orm(string_value = "QUEUED")]
+    Queued,
+    /// Claimed by a worker until its lease ends.
+    #[sea_orm(string_value = "RUNNING")]
+    Running,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    /// Out of attempts, or failed for good; a person may retry it.
+    #[sea_orm(string_value = "DEAD")]
+    Dead,
+}

@@ -8,6 +8,7 @@ pub mod contract_line;
 pub mod counter;
 pub mod decimal_text;
 pub mod enums;
+pub mod job;
 pub mod lead;
 pub mod opportunity;
 pub mod payment;

@@ -23,7 +23,9 @@ pub struct Model {
     pub due_date: Date,
     pub billing_invoice_id: Option<String>,
     pub invoiced_at: Option<DateTimeUtc>,
+    /// Why it was written off or cancelled, and when.
     pub closed_reason: Option<String>,
+    pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -11,6 +11,7 @@ mod m20261127_000005_create_catalogue;
 mod m20261127_000006_create_quotes;
 mod m20261127_000007_create_contracts;
 mod m20261127_000008_create_fulfilment_and_cash;
+mod m20261127_000009_create_jobs;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_quotes::Migration),
             Box::new(m20261127_000007_create_contracts::Migration),
             Box::new(m20261127_000008_create_fulfilment_and_cash::Migration),
+            Box::new(m20261127_000009_create_jobs::Migration),
         ]
     }
 }

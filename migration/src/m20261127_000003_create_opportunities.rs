@@ -85,6 +85,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Exactly one AR per deal: the database refuses a second one.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX uq_team_members_one_ar ON opportunity_team_members (opportunity_id) WHERE role = 'AR'",
+            )
+            .await?;
         manager
             .create_index(index(
                 "opportunity_team_members",

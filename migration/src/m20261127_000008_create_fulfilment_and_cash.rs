@@ -5,7 +5,11 @@ use crate::m20261127_000001_create_accounts_and_contacts::index;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table, column)
@@ -57,7 +61,9 @@ impl MigrationTrait for Migration {
             ("idx_purchase_orders_created", &["created_at", "id"][..]),
             ("idx_purchase_orders_erp", &["erp_sync_status", "id"][..]),
         ] {
-            manager.create_index(index("purchase_orders", name, cols)).await?;
+            manager
+                .create_index(index("purchase_orders", name, cols))
+                .await?;
         }
 
         manager
@@ -69,8 +75,16 @@ impl MigrationTrait for Migration {
                     .col(uuid("contract_line_id"))
                     .col(string("quantity"))
                     .col(string("net"))
-                    .foreign_key(&mut fk("purchase_order_lines", "purchase_order_id", "purchase_orders"))
-                    .foreign_key(&mut fk("purchase_order_lines", "contract_line_id", "contract_lines"))
+                    .foreign_key(&mut fk(
+                        "purchase_order_lines",
+                        "purchase_order_id",
+                        "purchase_orders",
+                    ))
+                    .foreign_key(&mut fk(
+                        "purchase_order_lines",
+                        "contract_line_id",
+                        "contract_lines",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -107,11 +121,16 @@ impl MigrationTrait for Migration {
                     .col(string_null("billing_invoice_id"))
                     .col(timestamp_with_time_zone_null("invoiced_at"))
                     .col(string_null("closed_reason"))
+                    .col(timestamp_with_time_zone_null("closed_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
                     .foreign_key(&mut fk("receivables", "contract_id", "contracts"))
                     .foreign_key(&mut fk("receivables", "account_id", "accounts"))
-                    .foreign_key(&mut fk("receivables", "purchase_order_id", "purchase_orders"))
+                    .foreign_key(&mut fk(
+                        "receivables",
+                        "purchase_order_id",
+                        "purchase_orders",
+                    ))
                     .foreign_key(&mut fk("receivables", "milestone_id", "payment_milestones"))
                     .to_owned(),
             )
@@ -138,11 +157,16 @@ impl MigrationTrait for Migration {
         for (name, cols) in [
             ("idx_receivables_contract", &["contract_id", "id"][..]),
             ("idx_receivables_account", &["account_id", "id"][..]),
-            ("idx_receivables_status_due", &["status", "due_date", "id"][..]),
+            (
+                "idx_receivables_status_due",
+                &["status", "due_date", "id"][..],
+            ),
             ("idx_receivables_due", &["due_date", "id"][..]),
             ("idx_receivables_invoice", &["billing_invoice_id"][..]),
         ] {
-            manager.create_index(index("receivables", name, cols)).await?;
+            manager
+                .create_index(index("receivables", name, cols))
+                .await?;
         }
 
         manager
@@ -174,7 +198,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("payments", "idx_payments_received", &["received_at", "id"]))
+            .create_index(index(
+                "payments",
+                "idx_payments_received",
+                &["received_at", "id"],
+            ))
             .await?;
 
         manager
@@ -195,13 +223,22 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("service_cases", "idx_service_cases_account", &["account_id", "id"]))
+            .create_index(index(
+                "service_cases",
+                "idx_service_cases_account",
+                &["account_id", "id"],
+            ))
             .await?;
 
         // Contract terms, for renewals.
         for column in [date_null("term_start"), date_null("term_end")] {
             manager
-                .alter_table(Table::alter().table("contracts").add_column(column).to_owned())
+                .alter_table(
+                    Table::alter()
+                        .table("contracts")
+                        .add_column(column)
+                        .to_owned(),
+                )
                 .await?;
         }
         manager
@@ -213,7 +250,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("contracts", "idx_contracts_term_end", &["term_end", "id"]))
+            .create_index(index(
+                "contracts",
+                "idx_contracts_term_end",
+                &["term_end", "id"],
+            ))
             .await
     }
 

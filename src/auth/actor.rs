@@ -58,6 +58,16 @@ pub enum Capability {
     ApproveQuotes,
     /// Start, complete and terminate contracts (delivery work).
     ExecuteContracts,
+    /// Read purchase orders.
+    ReadOrders,
+    /// Create, fulfil, deliver and cancel purchase orders.
+    WriteOrders,
+    /// Read receivables and payments.
+    ReadReceivables,
+    /// Link invoices, record payments, write off: finance work.
+    ManageReceivables,
+    /// See and retry outbox jobs, manage webhook subscriptions.
+    Administer,
 }
 
 impl Capability {
@@ -71,18 +81,34 @@ impl Capability {
             Capability::WriteAccounts => scope == "accounts:write",
             Capability::ReadCatalogue => matches!(scope, "products:read" | "products:write"),
             Capability::ManageCatalogue => scope == "products:write",
-            Capability::ApproveQuotes | Capability::ExecuteContracts => false,
+            Capability::ReadOrders => matches!(scope, "orders:read" | "orders:write"),
+            Capability::WriteOrders => scope == "orders:write",
+            Capability::ReadReceivables => matches!(scope, "payments:read" | "payments:write"),
+            Capability::ManageReceivables => scope == "payments:write",
+            Capability::ApproveQuotes | Capability::ExecuteContracts | Capability::Administer => {
+                false
+            }
         }
     }
 
     fn granted_by_role(self, role: Role) -> bool {
         use Capability::*;
         match role {
-            Role::Admin | Role::SalesManager => true,
-            Role::Sales => !matches!(self, ManageCatalogue | ApproveQuotes),
-            Role::Readonly => matches!(self, ReadLeads | ReadAccounts | ReadCatalogue),
-            Role::Finance => matches!(self, ReadAccounts | ReadCatalogue),
-            Role::Delivery => matches!(self, ReadAccounts | ReadCatalogue | ExecuteContracts),
+            Role::Admin => true,
+            Role::SalesManager => self != Administer,
+            Role::Sales => !matches!(self, ManageCatalogue | ApproveQuotes | ManageReceivables),
+            Role::Readonly => matches!(
+                self,
+                ReadLeads | ReadAccounts | ReadCatalogue | ReadOrders | ReadReceivables
+            ),
+            Role::Finance => matches!(
+                self,
+                ReadAccounts | ReadCatalogue | ReadOrders | ReadReceivables | ManageReceivables
+            ),
+            Role::Delivery => matches!(
+                self,
+                ReadAccounts | ReadCatalogue | ExecuteContracts | ReadOrders | WriteOrders
+            ),
             // Integration tokens get nothing from their role, only from their scopes.
             Role::Integration => false,
         }

@@ -16,8 +16,16 @@ use crate::{
     auth::Actor,
     config::QuotePolicy,
     contacts::schema::{ContactMutation, ContactQuery},
+    contracts::schema::{ContractMutation, ContractQuery},
     leads::schema::{LeadMutation, LeadQuery},
-    opportunities::schema::OpportunityQuery,
+    opportunities::schema::{OpportunityMutation, OpportunityQuery},
+    outbox::schema::{JobMutation, JobQuery},
+    products::schema::{ProductMutation, ProductQuery},
+    purchase_orders::schema::{PurchaseOrderMutation, PurchaseOrderQuery},
+    quotes::schema::{QuoteMutation, QuoteQuery},
+    receivables::schema::{ReceivableMutation, ReceivableQuery},
+    reports::schema::ReportQuery,
+    service_cases::schema::{ServiceCaseMutation, ServiceCaseQuery},
 };
 use context::Caller;
 
@@ -28,10 +36,30 @@ pub struct Query(
     ContactQuery,
     LeadQuery,
     OpportunityQuery,
+    ProductQuery,
+    QuoteQuery,
+    ContractQuery,
+    PurchaseOrderQuery,
+    ReceivableQuery,
+    ReportQuery,
+    ServiceCaseQuery,
+    JobQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(AccountMutation, ContactMutation, LeadMutation);
+pub struct Mutation(
+    AccountMutation,
+    ContactMutation,
+    LeadMutation,
+    OpportunityMutation,
+    ProductMutation,
+    QuoteMutation,
+    ContractMutation,
+    PurchaseOrderMutation,
+    ReceivableMutation,
+    ServiceCaseMutation,
+    JobMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -78,6 +106,11 @@ pub fn with_request_data(
         crate::contacts::loader::register,
         crate::leads::loader::register,
         crate::opportunities::loader::register,
+        crate::products::loader::register,
+        crate::quotes::loader::register,
+        crate::contracts::loader::register,
+        crate::purchase_orders::loader::register,
+        crate::receivables::loader::register,
         crate::history::loader::register,
     ] {
         request = register(request, db, &visibility);

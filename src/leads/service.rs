@@ -226,12 +226,55 @@ pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -
             created: false,
         });
     }
+    let lead = prepare_new(
+        &txn,
+        capture.source,
+        external_ref.clone(),
+        owner_id,
+        capture.fields,
+    )
+    .await?;
+    let inserted = match repo::insert(&txn, lead.into_active_model().reset_all()).await {
+        Ok(inserted) => inserted,
+        // Another request captured the same source and ref a moment ago:
+        // the capture is idempotent, so answer with that lead.
+        Err(Error::Conflict(e)) => {
+            txn.rollback().await?;
+            let Some(external_ref) = external_ref else {
+                return Err(Error::Conflict(e));
+            };
+            let lead = repo::find_by_external_ref(db, capture.source, &external_ref)
+                .await?
+                .ok_or(Error::Conflict(e))?;
+            return Ok(Captured {
+                lead,
+                created: false,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    record_creation(&txn, actor, inserted.id).await?;
+    txn.commit().await?;
+    Ok(Captured {
+        lead: inserted,
+        created: true,
+    })
+}
+
+/// A new lead row from the given fields: checked, deduped and scored, not yet stored.
+async fn prepare_new(
+    db: &impl ConnectionTrait,
+    source: LeadSource,
+    external_ref: Option<String>,
+    owner_id: Option<String>,
+    fields: LeadFields,
+) -> Result<lead::Model> {
     let now = db::now();
     let mut lead = lead::Model {
         id: db::new_id(),
         status: LeadStatus::New,
-        source: capture.source,
-        external_ref: external_ref.clone(),
+        source,
+        external_ref,
         first_name: None,
         last_name: None,
         email: None,
@@ -258,45 +301,47 @@ pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -
         created_at: now,
         updated_at: now,
     };
-    apply_fields(&mut lead, capture.fields)?;
-    dedupe(&txn, &mut lead).await?;
-    rescore(&txn, &mut lead).await?;
-    let inserted = match repo::insert(&txn, lead.into_active_model().reset_all()).await {
-        Ok(inserted) => inserted,
-        // Another request captured the same source and ref a moment ago:
-        // the capture is idempotent, so answer with that lead.
-        Err(Error::Conflict(e)) => {
-            txn.rollback().await?;
-            let Some(external_ref) = external_ref else {
-                return Err(Error::Conflict(e));
-            };
-            let lead = repo::find_by_external_ref(db, capture.source, &external_ref)
-                .await?
-                .ok_or(Error::Conflict(e))?;
-            return Ok(Captured {
-                lead,
-                created: false,
-            });
-        }
-        Err(e) => return Err(e),
-    };
+    apply_fields(&mut lead, fields)?;
+    dedupe(db, &mut lead).await?;
+    rescore(db, &mut lead).await?;
+    Ok(lead)
+}
+
+async fn record_creation(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<()> {
     record(
-        &txn,
+        db,
         actor,
         Transition {
             kind: SubjectKind::Lead,
-            subject_id: inserted.id,
+            subject_id: id,
             from: None,
             to: "NEW",
             reason: None,
         },
     )
+    .await
+}
+
+/// Captures a lead that a business rule makes (an upsell signal from a
+/// service case), inside the caller's transaction: the owner is the one the
+/// rule names, and no lead capability is needed.
+pub async fn capture_by_rule(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capture: Capture,
+) -> Result<lead::Model> {
+    let external_ref = input::optional("externalRef", capture.external_ref.as_deref(), REF_MAX)?;
+    let lead = prepare_new(
+        db,
+        capture.source,
+        external_ref,
+        capture.owner_id,
+        capture.fields,
+    )
     .await?;
-    txn.commit().await?;
-    Ok(Captured {
-        lead: inserted,
-        created: true,
-    })
+    let inserted = repo::insert(db, lead.into_active_model().reset_all()).await?;
+    record_creation(db, actor, inserted.id).await?;
+    Ok(inserted)
 }
 
 /// A capture naming a lead ltc already has: an idempotent upsert. An open

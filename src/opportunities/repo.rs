@@ -1,9 +1,15 @@
-//! Opportunity and team rows.
+//! Opportunity and team rows: the only code that queries the
+//! `opportunities` and `opportunity_team_members` tables.
 
-use entity::{account, opportunity, team_member};
+use chrono::NaiveDate;
+use entity::{
+    account,
+    enums::{OpportunityStage, TeamRole},
+    opportunity, quote, team_member,
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Select,
     sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -83,20 +89,65 @@ pub async fn teams(
         .await?)
 }
 
+/// A parsed list filter; amounts are already in the currency's minor units.
+#[derive(Default)]
 pub struct ListFilter {
-    pub stage: Option<entity::enums::OpportunityStage>,
+    /// Any of these stages; empty means all.
+    pub stages: Vec<OpportunityStage>,
     pub account_id: Option<Uuid>,
+    /// Deals with this user on their team, in any role.
+    pub team_member_id: Option<String>,
+    /// Expected to close on or after this day.
+    pub close_on_or_after: Option<NaiveDate>,
+    /// Expected to close before this day.
+    pub close_before: Option<NaiveDate>,
+    /// Deals whose amount is in this currency.
+    pub currency: Option<String>,
+    pub amount_min_minor: Option<i64>,
+    pub amount_max_minor: Option<i64>,
+    /// Only deals with an amount (ordering by amount needs one).
+    pub has_amount: bool,
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<opportunity::Entity> {
     let mut cond = Condition::all().add(visible(visibility));
-    if let Some(stage) = filter.stage {
-        cond = cond.add(opportunity::Column::Stage.eq(stage));
+    if !filter.stages.is_empty() {
+        cond = cond.add(opportunity::Column::Stage.is_in(filter.stages.iter().copied()));
     }
     if let Some(account) = filter.account_id {
         cond = cond.add(opportunity::Column::AccountId.eq(account));
     }
+    if let Some(user) = &filter.team_member_id {
+        cond = cond.add(opportunity::Column::Id.in_subquery(team_opportunity_ids(user)));
+    }
+    if let Some(day) = filter.close_on_or_after {
+        cond = cond.add(opportunity::Column::ExpectedCloseDate.gte(day));
+    }
+    if let Some(day) = filter.close_before {
+        cond = cond.add(opportunity::Column::ExpectedCloseDate.lt(day));
+    }
+    if let Some(currency) = &filter.currency {
+        cond = cond.add(opportunity::Column::Currency.eq(currency.as_str()));
+    }
+    if let Some(min) = filter.amount_min_minor {
+        cond = cond.add(opportunity::Column::AmountMinor.gte(min));
+    }
+    if let Some(max) = filter.amount_max_minor {
+        cond = cond.add(opportunity::Column::AmountMinor.lte(max));
+    }
+    if filter.has_amount {
+        cond = cond.add(opportunity::Column::AmountMinor.is_not_null());
+    }
     opportunity::Entity::find().filter(cond)
+}
+
+/// True when any quote (in any status) was made for the opportunity.
+pub async fn has_quotes(db: &impl ConnectionTrait, opportunity_id: Uuid) -> Result<bool> {
+    Ok(quote::Entity::find()
+        .filter(quote::Column::OpportunityId.eq(opportunity_id))
+        .count(db)
+        .await?
+        > 0)
 }
 
 pub async fn insert(
@@ -111,9 +162,9 @@ pub async fn insert(
 pub async fn update_if_stage(
     db: &impl ConnectionTrait,
     row: opportunity::Model,
-    expected: entity::enums::OpportunityStage,
+    expected: OpportunityStage,
 ) -> Result<bool> {
-    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    use sea_orm::IntoActiveModel;
     let id = row.id;
     let result = opportunity::Entity::update_many()
         .set(row.into_active_model().reset_all())
@@ -127,4 +178,34 @@ pub async fn update_if_stage(
 pub async fn insert_member(db: &impl ConnectionTrait, row: team_member::ActiveModel) -> Result<()> {
     row.insert(db).await?;
     Ok(())
+}
+
+/// Removes one user's role on a deal; the number of rows removed (0 or 1).
+pub async fn delete_member(
+    db: &impl ConnectionTrait,
+    opportunity_id: Uuid,
+    user_id: &str,
+    role: TeamRole,
+) -> Result<u64> {
+    Ok(team_member::Entity::delete_many()
+        .filter(team_member::Column::OpportunityId.eq(opportunity_id))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .filter(team_member::Column::Role.eq(role))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Removes everyone holding `role` on a deal (the AR, before a new one comes in).
+pub async fn delete_role(
+    db: &impl ConnectionTrait,
+    opportunity_id: Uuid,
+    role: TeamRole,
+) -> Result<u64> {
+    Ok(team_member::Entity::delete_many()
+        .filter(team_member::Column::OpportunityId.eq(opportunity_id))
+        .filter(team_member::Column::Role.eq(role))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

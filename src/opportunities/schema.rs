@@ -1,20 +1,27 @@
 //! The GraphQL face of opportunities.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, InputObject, Object, SimpleObject, dataloader::DataLoader,
+    ComplexObject, Context, Enum, InputObject, MaybeUndefined, Object, SimpleObject,
+    dataloader::DataLoader,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{enums, opportunity, team_member};
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{loader::TeamLoader, repo::ListFilter, service, stage};
+use super::{
+    lifecycle,
+    listing::{self, ListCriteria, OpportunityOrder},
+    loader::TeamLoader,
+    service::{self, NewOpportunity, OpportunityPatch},
+    stage, team,
+};
 use crate::{
     accounts::schema::{Account, load_account},
     auth::Capability,
-    db::SortValue,
     graphql::{
         context::ContextExt,
-        money::MoneyOut,
+        money::{MoneyInput, MoneyOut},
         pagination::{Conn, SortDirection, connection, cost, page_request},
     },
     history::schema::{Transition, history_of},
@@ -66,13 +73,18 @@ pub struct Opportunity {
     pub account_id: Uuid,
     pub name: String,
     pub stage: OpportunityStage,
+    /// The primary quote's total once the deal has a quote, else as entered.
     pub amount: Option<MoneyOut>,
     pub expected_close_date: NaiveDate,
+    /// Why the deal was lost; null unless it is LOST.
     pub lost_reason: Option<String>,
+    /// The stage a LOST deal was in, where reopening returns it.
+    pub lost_from_stage: Option<OpportunityStage>,
+    /// The probability set for this deal, overriding its stage's default;
+    /// null when the default applies.
+    pub probability_override: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    #[graphql(skip)]
-    pub probability_override: Option<i32>,
     #[graphql(skip)]
     pub lead_id: Option<Uuid>,
 }
@@ -87,6 +99,7 @@ impl From<opportunity::Model> for Opportunity {
             stage: m.stage.into(),
             expected_close_date: m.expected_close_date,
             lost_reason: m.lost_reason,
+            lost_from_stage: m.lost_from_stage.map(Into::into),
             created_at: m.created_at,
             updated_at: m.updated_at,
             probability_override: m.probability_override,
@@ -117,6 +130,7 @@ impl Opportunity {
         load_lead(ctx, self.lead_id).await
     }
 
+    /// The deal team, in the order its members joined.
     #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
     async fn team(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TeamMember>> {
         let loader = ctx.data::<DataLoader<TeamLoader>>()?;
@@ -138,8 +152,41 @@ impl Opportunity {
 
 #[derive(InputObject, Default)]
 pub struct OpportunityFilter {
-    pub stage: Option<OpportunityStage>,
+    /// Any of these stages.
+    #[graphql(default)]
+    pub stage: Vec<OpportunityStage>,
     pub account_id: Option<Uuid>,
+    /// Deals with this user on their team, in any role.
+    pub team_member_id: Option<String>,
+    /// Expected to close on or after this day.
+    pub expected_close_after: Option<NaiveDate>,
+    /// Expected to close before this day (exclusive).
+    pub expected_close_before: Option<NaiveDate>,
+    /// Deals whose amount is in this ISO 4217 currency. Required with
+    /// `amountMin`/`amountMax` and with ordering by `AMOUNT`.
+    pub currency: Option<String>,
+    /// At least this amount (inclusive), in `currency`.
+    pub amount_min: Option<Decimal>,
+    /// At most this amount (inclusive), in `currency`.
+    pub amount_max: Option<Decimal>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OpportunityOrderField {
+    /// The expected close date.
+    CloseDate,
+    /// The amount. Lists only deals that have one, in `filter.currency`
+    /// (which it needs, so amounts compare like with like).
+    Amount,
+    UpdatedAt,
+    CreatedAt,
+}
+
+#[derive(InputObject)]
+pub struct OpportunityOrderBy {
+    pub field: OpportunityOrderField,
+    #[graphql(default)]
+    pub direction: SortDirection,
 }
 
 #[derive(Default)]
@@ -151,7 +198,7 @@ impl OpportunityQuery {
         Ok(service::get(ctx.db()?, ctx.actor()?, id).await?.into())
     }
 
-    /// Opportunities the caller sees, by creation time (newest first by default).
+    /// Opportunities the caller sees; newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn opportunities(
@@ -162,22 +209,190 @@ impl OpportunityQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<OpportunityFilter>,
-        #[graphql(default)] direction: SortDirection,
+        order_by: Option<OpportunityOrderBy>,
     ) -> async_graphql::Result<Conn<Opportunity>> {
         let page = page_request(first, after, last, before)?;
-        let filter = filter.unwrap_or_default();
-        let filter = ListFilter {
-            stage: filter.stage.map(Into::into),
-            account_id: filter.account_id,
+        let f = filter.unwrap_or_default();
+        let (order, direction) = match order_by {
+            Some(o) => (
+                match o.field {
+                    OpportunityOrderField::CloseDate => OpportunityOrder::CloseDate,
+                    OpportunityOrderField::Amount => OpportunityOrder::Amount,
+                    OpportunityOrderField::UpdatedAt => OpportunityOrder::UpdatedAt,
+                    OpportunityOrderField::CreatedAt => OpportunityOrder::CreatedAt,
+                },
+                o.direction,
+            ),
+            None => (OpportunityOrder::CreatedAt, SortDirection::Desc),
         };
-        let (rows, count) =
-            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
+        let criteria = ListCriteria {
+            stages: f.stage.into_iter().map(Into::into).collect(),
+            account_id: f.account_id,
+            team_member_id: f.team_member_id,
+            expected_close_after: f.expected_close_after,
+            expected_close_before: f.expected_close_before,
+            currency: f.currency,
+            amount_min: f.amount_min,
+            amount_max: f.amount_max,
+        };
+        let (rows, count) = listing::list(
+            ctx.db()?,
+            ctx.actor()?,
+            criteria,
+            order,
+            direction.into(),
+            page,
+        )
+        .await?;
         Ok(connection(
             rows,
             count,
-            |r| (SortValue::Time(r.created_at), r.id),
+            |r| listing::sort_key(order, r),
             Opportunity::from,
         ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateOpportunityInput {
+    /// An account the caller sees.
+    pub account_id: Uuid,
+    pub name: String,
+    pub expected_close_date: NaiveDate,
+    /// The expected deal value, until a quote supplies it.
+    pub amount: Option<MoneyInput>,
+    /// Overrides the stage's default probability: 0–100.
+    pub probability: Option<i32>,
+}
+
+/// Fields left out stay as they are; `null` clears the probability override
+/// (back to the stage's default) or the amount.
+#[derive(InputObject, Default)]
+pub struct UpdateOpportunityInput {
+    pub name: Option<String>,
+    pub expected_close_date: Option<NaiveDate>,
+    /// 0–100; `null` returns to the stage's default.
+    pub probability: MaybeUndefined<i32>,
+    /// Refused (`VALIDATION`, field `amount`) once the deal has a quote: the
+    /// amount is then the primary quote's.
+    pub amount: MaybeUndefined<MoneyInput>,
+}
+
+#[derive(Default)]
+pub struct OpportunityMutation;
+
+#[Object]
+impl OpportunityMutation {
+    /// Opens a deal in `DISCOVER` on an account the caller sees, with the
+    /// caller as its AR.
+    async fn create_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOpportunityInput,
+    ) -> async_graphql::Result<Opportunity> {
+        let new = NewOpportunity {
+            account_id: input.account_id,
+            name: input.name,
+            expected_close_date: input.expected_close_date,
+            amount: input.amount.map(|m| (m.amount, m.currency)),
+            probability: input.probability,
+        };
+        Ok(service::create(ctx.db()?, ctx.actor()?, new).await?.into())
+    }
+
+    /// Edits an open deal (not WON or LOST).
+    async fn update_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: UpdateOpportunityInput,
+    ) -> async_graphql::Result<Opportunity> {
+        let patch = OpportunityPatch {
+            name: input.name,
+            expected_close_date: input.expected_close_date,
+            probability: input.probability,
+            amount: input.amount.map_value(|m| (m.amount, m.currency)),
+        };
+        Ok(service::update(ctx.db()?, ctx.actor()?, id, patch)
+            .await?
+            .into())
+    }
+
+    /// Moves an open deal forward, one stage or several:
+    /// `DISCOVER → QUALIFY → PROPOSE → NEGOTIATE`. Going back, WON (reached
+    /// by signing a contract) and LOST (`loseOpportunity`) are `INVALID_TRANSITION`.
+    async fn advance_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        stage: OpportunityStage,
+    ) -> async_graphql::Result<Opportunity> {
+        Ok(
+            lifecycle::advance(ctx.db()?, ctx.actor()?, id, stage.into())
+                .await?
+                .into(),
+        )
+    }
+
+    /// Any open stage `→ LOST`, with a reason.
+    async fn lose_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        reason: String,
+    ) -> async_graphql::Result<Opportunity> {
+        Ok(lifecycle::lose(ctx.db()?, ctx.actor()?, id, &reason)
+            .await?
+            .into())
+    }
+
+    /// `LOST →` the stage the deal was lost in.
+    async fn reopen_opportunity(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<Opportunity> {
+        Ok(lifecycle::reopen(ctx.db()?, ctx.actor()?, id).await?.into())
+    }
+
+    /// Puts a user on the deal team. A new AR replaces the current one in
+    /// the same step; a role the user already has is a `CONFLICT`.
+    async fn add_team_member(
+        &self,
+        ctx: &Context<'_>,
+        opportunity_id: Uuid,
+        user_id: String,
+        role: TeamRole,
+    ) -> async_graphql::Result<Opportunity> {
+        Ok(team::add_member(
+            ctx.db()?,
+            ctx.actor()?,
+            opportunity_id,
+            &user_id,
+            role.into(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Takes a role on the deal team away from a user. The AR cannot be
+    /// removed (`VALIDATION`, field `role`), only replaced with `addTeamMember`.
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        opportunity_id: Uuid,
+        user_id: String,
+        role: TeamRole,
+    ) -> async_graphql::Result<Opportunity> {
+        Ok(team::remove_member(
+            ctx.db()?,
+            ctx.actor()?,
+            opportunity_id,
+            &user_id,
+            role.into(),
+        )
+        .await?
+        .into())
     }
 }
 

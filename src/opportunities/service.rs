@@ -1,53 +1,48 @@
-//! Opportunity rules available so far: reading, listing, and the opening of a
-//! deal (with its AR) when a lead converts.
+//! Opportunity rules: reading, opening a deal (by hand or by lead
+//! conversion) with its AR, editing it, and the guarded write every change
+//! goes through. Stage changes live in `lifecycle`, the deal team in `team`,
+//! lists in `listing`.
 
+use async_graphql::MaybeUndefined;
+use chrono::NaiveDate;
 use entity::{
     enums::{OpportunityStage, SubjectKind, TeamRole},
     opportunity, team_member,
 };
+use rust_decimal::Decimal;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
-use super::repo::{self, ListFilter};
+use super::{repo, stage};
 use crate::{
-    Error, Result,
+    Error, Result, accounts,
     auth::{Actor, Capability},
-    db::{self, Counter, Page, PageRequest, SortValue},
+    db,
     history::repo::{Transition, record},
+    input::{self, NAME_MAX},
+    money::Money,
 };
 
-pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<opportunity::Model> {
+pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<opportunity::Model> {
     actor.require(Capability::ReadAccounts)?;
     repo::find_visible(db, &actor.visibility(), id)
         .await?
         .ok_or(Error::NotFound("opportunity"))
 }
 
-pub async fn list(
-    db: &DatabaseConnection,
+/// A deal the caller may change: they may write accounts and see it.
+pub async fn get_for_write(
+    db: &impl ConnectionTrait,
     actor: &Actor,
-    filter: ListFilter,
-    direction: sea_orm::Order,
-    page: PageRequest,
-) -> Result<(Page<opportunity::Model>, Counter)> {
-    actor.require(Capability::ReadAccounts)?;
-    let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
-    let select = repo::list_query(&actor.visibility(), &filter);
-    let rows = db::fetch_page(
-        db,
-        select.clone(),
-        opportunity::Column::CreatedAt,
-        opportunity::Column::Id,
-        direction,
-        &page,
-    )
-    .await?;
-    Ok((rows, db::counter(db, select)))
+    id: Uuid,
+) -> Result<opportunity::Model> {
+    actor.require(Capability::WriteAccounts)?;
+    get(db, actor, id).await
 }
 
 /// A converted lead's deal is expected to close by the end of the quarter
 /// until someone says otherwise (a common CRM default).
-pub fn end_of_quarter(today: chrono::NaiveDate) -> chrono::NaiveDate {
+pub fn end_of_quarter(today: NaiveDate) -> NaiveDate {
     use chrono::Datelike;
     let (year, next_quarter_month) = match today.month() {
         1..=3 => (today.year(), 4),
@@ -55,25 +50,65 @@ pub fn end_of_quarter(today: chrono::NaiveDate) -> chrono::NaiveDate {
         7..=9 => (today.year(), 10),
         _ => (today.year() + 1, 1),
     };
-    chrono::NaiveDate::from_ymd_opt(year, next_quarter_month, 1)
+    NaiveDate::from_ymd_opt(year, next_quarter_month, 1)
         .and_then(|d| d.pred_opt())
         .unwrap_or(today)
 }
 
+/// Who the deal is with and what it is called.
 pub struct Opening {
     pub account_id: Uuid,
     pub name: String,
     pub lead_id: Option<Uuid>,
 }
 
+/// The commercial terms a deal opens with.
+pub struct Terms {
+    pub expected_close_date: NaiveDate,
+    pub amount: Option<Money>,
+    /// An override of the stage's default probability, already checked.
+    pub probability: Option<i32>,
+}
+
+impl Terms {
+    /// What a converted lead's deal starts with: no amount, the stage's
+    /// probability, closing at the end of the current quarter.
+    pub fn defaults() -> Terms {
+        Terms {
+            expected_close_date: end_of_quarter(db::now().date_naive()),
+            amount: None,
+            probability: None,
+        }
+    }
+}
+
 /// Opens an opportunity in `DISCOVER` with `actor` as its AR, inside the
-/// caller's transaction, and records its creation.
+/// caller's transaction, and records its creation. Lead conversion uses
+/// this with default terms.
 pub async fn open(
     db: &impl ConnectionTrait,
     actor: &Actor,
     opening: Opening,
 ) -> Result<opportunity::Model> {
+    open_with(db, actor, opening, Terms::defaults()).await
+}
+
+/// [`open`] with the given terms. The caller has checked the name, the
+/// account and the caller's right to use it.
+pub async fn open_with(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    opening: Opening,
+    terms: Terms,
+) -> Result<opportunity::Model> {
     let now = db::now();
+    let (amount_minor, currency) = match terms.amount {
+        Some(money) => (
+            Some(money.to_minor()?),
+            Some(money.currency.code().to_owned()),
+        ),
+        None => (None, None),
+    };
     let opp = repo::insert(
         db,
         opportunity::ActiveModel {
@@ -81,10 +116,10 @@ pub async fn open(
             account_id: Set(opening.account_id),
             name: Set(opening.name),
             stage: Set(OpportunityStage::Discover),
-            amount_minor: Set(None),
-            currency: Set(None),
-            expected_close_date: Set(end_of_quarter(now.date_naive())),
-            probability_override: Set(None),
+            amount_minor: Set(amount_minor),
+            currency: Set(currency),
+            expected_close_date: Set(terms.expected_close_date),
+            probability_override: Set(terms.probability),
             lead_id: Set(opening.lead_id),
             lost_reason: Set(None),
             lost_from_stage: Set(None),
@@ -110,7 +145,7 @@ pub async fn open(
             kind: SubjectKind::Opportunity,
             subject_id: opp.id,
             from: None,
-            to: "DISCOVER",
+            to: stage::name(OpportunityStage::Discover),
             reason: None,
         },
     )
@@ -118,16 +153,136 @@ pub async fn open(
     Ok(opp)
 }
 
+/// A money amount as a caller gives it: decimal and currency code.
+pub type AmountInput = (Decimal, String);
+
+pub struct NewOpportunity {
+    pub account_id: Uuid,
+    pub name: String,
+    pub expected_close_date: NaiveDate,
+    pub amount: Option<AmountInput>,
+    pub probability: Option<i32>,
+}
+
+/// Checks an entered amount: non-negative, no more digits than the currency
+/// has, and small enough to store in minor units.
+fn parse_amount(field: &str, (amount, currency): AmountInput) -> Result<Money> {
+    let money = Money::parse(field, amount, &currency)?;
+    money
+        .to_minor()
+        .map_err(|_| Error::validation(format!("{field}.amount"), "is too large"))?;
+    Ok(money)
+}
+
+/// `createOpportunity`: a deal on an account the caller sees, in `DISCOVER`,
+/// with the caller as its AR.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewOpportunity,
+) -> Result<opportunity::Model> {
+    actor.require(Capability::WriteAccounts)?;
+    let name = input::required("name", &new.name, NAME_MAX)?;
+    let amount = new.amount.map(|a| parse_amount("amount", a)).transpose()?;
+    let probability = new
+        .probability
+        .map(|p| stage::parse_probability("probability", p))
+        .transpose()?;
+    let txn = db::begin_write(db).await?;
+    if accounts::repo::find_visible(&txn, &actor.visibility(), new.account_id)
+        .await?
+        .is_none()
+    {
+        return Err(Error::validation("accountId", "no such account"));
+    }
+    let opp = open_with(
+        &txn,
+        actor,
+        Opening {
+            account_id: new.account_id,
+            name,
+            lead_id: None,
+        },
+        Terms {
+            expected_close_date: new.expected_close_date,
+            amount,
+            probability,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(opp)
+}
+
+/// `updateOpportunity`: fields left out stay; `null` clears the probability
+/// override or the amount.
+#[derive(Default)]
+pub struct OpportunityPatch {
+    pub name: Option<String>,
+    pub expected_close_date: Option<NaiveDate>,
+    pub probability: MaybeUndefined<i32>,
+    pub amount: MaybeUndefined<AmountInput>,
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    patch: OpportunityPatch,
+) -> Result<opportunity::Model> {
+    let txn = db::begin_write(db).await?;
+    let before = get_for_write(&txn, actor, id).await?;
+    if !stage::is_open(before.stage) {
+        return Err(Error::validation(
+            "id",
+            format!(
+                "a {} opportunity can no longer be edited",
+                stage::name(before.stage)
+            ),
+        ));
+    }
+    let mut after = before.clone();
+    if let Some(name) = &patch.name {
+        after.name = input::required("name", name, NAME_MAX)?;
+    }
+    if let Some(day) = patch.expected_close_date {
+        after.expected_close_date = day;
+    }
+    match patch.probability {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => after.probability_override = None,
+        MaybeUndefined::Value(p) => {
+            after.probability_override = Some(stage::parse_probability("probability", p)?)
+        }
+    }
+    if !patch.amount.is_undefined() {
+        // Once a quote exists the amount is the primary quote's, not typed in.
+        if repo::has_quotes(&txn, id).await? {
+            return Err(Error::validation(
+                "amount",
+                "the amount comes from the opportunity's quotes once it has one",
+            ));
+        }
+        match patch.amount {
+            MaybeUndefined::Value(a) => {
+                let money = parse_amount("amount", a)?;
+                after.amount_minor = Some(money.to_minor()?);
+                after.currency = Some(money.currency.code().to_owned());
+            }
+            _ => {
+                after.amount_minor = None;
+                after.currency = None;
+            }
+        }
+    }
+    let saved = save(&txn, actor, &before, after, None).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// The schema's spelling of a stage, as the history stores it.
 pub fn stage_name(stage: OpportunityStage) -> &'static str {
-    match stage {
-        OpportunityStage::Discover => "DISCOVER",
-        OpportunityStage::Qualify => "QUALIFY",
-        OpportunityStage::Propose => "PROPOSE",
-        OpportunityStage::Negotiate => "NEGOTIATE",
-        OpportunityStage::Won => "WON",
-        OpportunityStage::Lost => "LOST",
-    }
+    stage::name(stage)
 }
 
 /// Writes `after` (whose stage may differ from `before`'s) inside the
@@ -154,8 +309,8 @@ pub async fn save(
             Transition {
                 kind: SubjectKind::Opportunity,
                 subject_id: after.id,
-                from: Some(stage_name(before.stage)),
-                to: stage_name(after.stage),
+                from: Some(stage::name(before.stage)),
+                to: stage::name(after.stage),
                 reason,
             },
         )

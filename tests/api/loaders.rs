@@ -79,7 +79,10 @@ async fn a_page_of_leads_with_nested_fields_costs_a_fixed_number_of_statements()
     let small = cost(&app, &manager, query).await;
     add_leads(&app, &manager, 45, 6).await;
     let large = cost(&app, &manager, query).await;
-    assert!(large <= small + 3, "{small} statements for 6 leads, {large} for 51");
+    assert!(
+        large <= small + 3,
+        "{small} statements for 6 leads, {large} for 51"
+    );
     assert!(large <= 8, "{large} statements for one page");
 }
 
@@ -92,6 +95,9 @@ async fn a_page_of_accounts_with_contacts_costs_a_fixed_number_of_statements() {
     let small = cost(&app, &manager, query).await;
     add_accounts(&app, &manager, 20, 3).await;
     let large = cost(&app, &manager, query).await;
-    assert!(large <= small + 3, "{small} statements for 3 accounts, {large} for 23");
+    assert!(
+        large <= small + 3,
+        "{small} statements for 3 accounts, {large} for 23"
+    );
     assert!(large <= 7, "{large} statements for one page");
 }

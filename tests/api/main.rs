@@ -6,9 +6,15 @@
 
 mod accounts;
 mod auth;
+mod contracts;
 mod graphiql;
 mod helpers;
 mod http;
 mod leads;
 mod loaders;
+mod opportunities;
+mod outbox;
+mod products;
+mod quotes;
 mod schema;
+mod service_cases;

@@ -1,0 +1,69 @@
+//! Batch loading of a page of contracts' lines and payment terms, one
+//! statement each.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{contract_line, payment_milestone};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+/// Keyed by contract id: its lines in order. Callers already see the contract.
+pub struct ContractLinesLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ContractLinesLoader {
+    type Value = Vec<contract_line::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<contract_line::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.contract_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Keyed by contract id: its payment milestones in order.
+pub struct PaymentTermsLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for PaymentTermsLoader {
+    type Value = Vec<payment_milestone::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::milestones_of(&self.db, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<payment_milestone::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.contract_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    _visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            ContractLinesLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PaymentTermsLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+}

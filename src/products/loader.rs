@@ -1,0 +1,63 @@
+//! Batch loading of products (by id, for quote lines and the like) and of
+//! their prices (by product). The catalogue has no per-row visibility:
+//! callers check `ReadCatalogue` before using these.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{price, product};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+pub struct ProductLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ProductLoader {
+    type Value = product::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_many(&self.db, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// Keyed by product id: its prices, by currency.
+pub struct PricesByProduct {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for PricesByProduct {
+    type Value = Vec<price::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::prices_of(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<price::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.product_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    _visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            ProductLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PricesByProduct { db: db.clone() },
+            tokio::spawn,
+        ))
+}

@@ -1,0 +1,97 @@
+//! Batch loading of purchase orders and their lines.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{purchase_order, purchase_order_line};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+/// Keyed by PO id; the PO was already checked for visibility.
+pub struct OrderLinesLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for OrderLinesLoader {
+    type Value = Vec<purchase_order_line::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<purchase_order_line::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.purchase_order_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Keyed by contract id: the contract's POs.
+pub struct OrdersByContract {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for OrdersByContract {
+    type Value = Vec<purchase_order::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::for_contracts(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<purchase_order::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.contract_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Keyed by PO id.
+pub struct OrderLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for OrderLoader {
+    type Value = purchase_order::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            OrderLinesLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            OrdersByContract {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            OrderLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+}

@@ -1,0 +1,69 @@
+//! Batch loading for quotes: quotes by id (a contract's quote, a revision's
+//! predecessor) and the lines of a page of quotes. Line products come
+//! through the catalogue's own loader (`products::schema::load_product`).
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{quote, quote_line};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+pub struct QuoteLoader {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for QuoteLoader {
+    type Value = quote::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|q| (q.id, q)).collect())
+    }
+}
+
+/// Keyed by quote id: its lines in order. Callers already see the quote.
+pub struct QuoteLinesLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for QuoteLinesLoader {
+    type Value = Vec<quote_line::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<quote_line::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.quote_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            QuoteLoader {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            QuoteLinesLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+}

@@ -1,0 +1,103 @@
+//! Batch loading of payments and of receivables by contract or PO.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{payment, receivable};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::repo;
+use crate::{Error, auth::Visibility};
+
+/// Keyed by receivable id; the receivable was already checked for visibility.
+pub struct PaymentsLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for PaymentsLoader {
+    type Value = Vec<payment::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::payments_for(&self.db, keys).await.map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<payment::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.receivable_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Keyed by contract id.
+pub struct ReceivablesByContract {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for ReceivablesByContract {
+    type Value = Vec<receivable::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::for_contracts(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<receivable::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry(row.contract_id).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Keyed by purchase order id.
+pub struct ReceivablesByOrder {
+    pub db: DatabaseConnection,
+    pub visibility: Visibility,
+}
+
+impl Loader<Uuid> for ReceivablesByOrder {
+    type Value = Vec<receivable::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::for_orders(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<receivable::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(order) = row.purchase_order_id {
+                grouped.entry(order).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
+/// Adds this aggregate's batch loaders to a request.
+pub fn register(
+    request: async_graphql::Request,
+    db: &DatabaseConnection,
+    visibility: &Visibility,
+) -> async_graphql::Request {
+    request
+        .data(DataLoader::new(
+            PaymentsLoader { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ReceivablesByContract {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ReceivablesByOrder {
+                db: db.clone(),
+                visibility: visibility.clone(),
+            },
+            tokio::spawn,
+        ))
+}

@@ -1,0 +1,386 @@
+//! The GraphQL face of receivables, payments, aging and DSO.
+
+use async_graphql::{
+    ComplexObject, Context, Enum, InputObject, Object, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{enums, payment, receivable};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{
+    aging::{self, Buckets},
+    loader::PaymentsLoader,
+    repo::ListFilter,
+    service::{self, NewPayment},
+};
+use crate::{
+    accounts::schema::{Account, load_account},
+    contracts::schema::MilestoneTrigger,
+    db::SortValue,
+    graphql::{
+        context::ContextExt,
+        money::{MoneyInput, MoneyOut},
+        pagination::{Conn, SortDirection, connection, cost, nested_list_cost, page_request},
+    },
+    history::schema::{Transition, history_of},
+    money::{Currency, Money},
+};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "enums::ReceivableStatus")]
+pub enum ReceivableStatus {
+    Planned,
+    Invoiced,
+    PartiallyPaid,
+    Paid,
+    WrittenOff,
+    Cancelled,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "enums::PaymentSource")]
+pub enum PaymentSource {
+    Manual,
+    Billing,
+}
+
+fn money(minor: i64, currency: &str) -> MoneyOut {
+    match Currency::parse("currency", currency) {
+        Ok(c) => MoneyOut {
+            amount: Money::from_minor(minor, c).amount,
+            currency: c.code().to_owned(),
+        },
+        Err(_) => MoneyOut {
+            amount: Decimal::from(minor),
+            currency: currency.to_owned(),
+        },
+    }
+}
+
+/// Cash received against a receivable.
+#[derive(SimpleObject)]
+pub struct Payment {
+    pub id: Uuid,
+    pub amount: MoneyOut,
+    pub received_at: DateTime<Utc>,
+    pub reference: String,
+    pub source: PaymentSource,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<payment::Model> for Payment {
+    fn from(m: payment::Model) -> Self {
+        Payment {
+            id: m.id,
+            amount: money(m.amount_minor, &m.currency),
+            received_at: m.received_at,
+            reference: m.reference,
+            source: m.source.into(),
+            recorded_by: m.recorded_by,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// What a customer owes for one payment milestone.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Receivable {
+    pub id: Uuid,
+    pub contract_id: Uuid,
+    pub account_id: Uuid,
+    /// Set for delivery and acceptance milestones.
+    pub purchase_order_id: Option<Uuid>,
+    pub trigger: MilestoneTrigger,
+    pub status: ReceivableStatus,
+    pub amount: MoneyOut,
+    pub paid: MoneyOut,
+    pub outstanding: MoneyOut,
+    pub due_date: NaiveDate,
+    pub billing_invoice_id: Option<String>,
+    pub invoiced_at: Option<DateTime<Utc>>,
+    /// Why it was written off or cancelled.
+    pub closed_reason: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    pub model: receivable::Model,
+}
+
+impl From<receivable::Model> for Receivable {
+    fn from(m: receivable::Model) -> Self {
+        Receivable {
+            id: m.id,
+            contract_id: m.contract_id,
+            account_id: m.account_id,
+            purchase_order_id: m.purchase_order_id,
+            trigger: m.trigger.into(),
+            status: m.status.into(),
+            amount: money(m.amount_minor, &m.currency),
+            paid: money(m.paid_minor, &m.currency),
+            outstanding: money(m.amount_minor - m.paid_minor, &m.currency),
+            due_date: m.due_date,
+            billing_invoice_id: m.billing_invoice_id.clone(),
+            invoiced_at: m.invoiced_at,
+            closed_reason: m.closed_reason.clone(),
+            closed_at: m.closed_at,
+            created_at: m.created_at,
+            model: m,
+        }
+    }
+}
+
+#[ComplexObject]
+impl Receivable {
+    /// Past its due date today (UTC) and still owed.
+    async fn overdue(&self) -> bool {
+        service::days_overdue(&self.model, Utc::now().date_naive()) > 0
+    }
+
+    /// Days past due today (UTC) while still owed; 0 otherwise.
+    async fn days_overdue(&self) -> i64 {
+        service::days_overdue(&self.model, Utc::now().date_naive())
+    }
+
+    #[graphql(complexity = "nested_list_cost(child_complexity)")]
+    async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
+        let loader = ctx.data::<DataLoader<PaymentsLoader>>()?;
+        Ok(loader
+            .load_one(self.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Payment::from)
+            .collect())
+    }
+
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        load_account(ctx, Some(self.account_id)).await
+    }
+
+    /// Every status change, oldest first.
+    #[graphql(complexity = "nested_list_cost(child_complexity)")]
+    async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Transition>> {
+        history_of(ctx, self.id).await
+    }
+}
+
+/// Owed amounts per aging bucket.
+#[derive(SimpleObject)]
+pub struct AgingBuckets {
+    /// Not yet due.
+    pub current: MoneyOut,
+    pub days_1_to_30: MoneyOut,
+    pub days_31_to_60: MoneyOut,
+    pub days_61_to_90: MoneyOut,
+    pub over_90_days: MoneyOut,
+    pub total: MoneyOut,
+}
+
+impl AgingBuckets {
+    fn new(b: &Buckets, currency: &str) -> Self {
+        AgingBuckets {
+            current: money(b.current, currency),
+            days_1_to_30: money(b.days_1_30, currency),
+            days_31_to_60: money(b.days_31_60, currency),
+            days_61_to_90: money(b.days_61_90, currency),
+            over_90_days: money(b.days_over_90, currency),
+            total: money(b.total(), currency),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct AccountAging {
+    pub account_id: Uuid,
+    pub buckets: AgingBuckets,
+}
+
+#[ComplexObject]
+impl AccountAging {
+    async fn account(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Account>> {
+        load_account(ctx, Some(self.account_id)).await
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ReceivablesAging {
+    pub as_of: NaiveDate,
+    pub currency: String,
+    pub overall: AgingBuckets,
+    /// Accounts with anything owed, by id.
+    pub accounts: Vec<AccountAging>,
+}
+
+/// Days sales outstanding: owed ÷ invoiced in the period × its days.
+#[derive(SimpleObject)]
+pub struct Dso {
+    /// Null when nothing was invoiced in the period.
+    pub days: Option<Decimal>,
+    pub owed: MoneyOut,
+    pub invoiced: MoneyOut,
+}
+
+#[derive(InputObject, Default)]
+pub struct ReceivableFilter {
+    pub contract_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
+    #[graphql(default)]
+    pub status: Vec<ReceivableStatus>,
+    /// Only those past due today and still owed.
+    pub overdue: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct ReceivableQuery;
+
+#[Object]
+impl ReceivableQuery {
+    async fn receivable(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Receivable> {
+        Ok(service::get(ctx.db()?, ctx.actor()?, id).await?.into())
+    }
+
+    /// Receivables the caller sees, by due date (soonest first by default).
+    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn receivables(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ReceivableFilter>,
+        #[graphql(default_with = "SortDirection::Asc")] direction: SortDirection,
+    ) -> async_graphql::Result<Conn<Receivable>> {
+        let page = page_request(first, after, last, before)?;
+        let f = filter.unwrap_or_default();
+        let filter = ListFilter {
+            contract_id: f.contract_id,
+            account_id: f.account_id,
+            statuses: f.status.into_iter().map(Into::into).collect(),
+            overdue_on: f.overdue.filter(|o| *o).map(|_| Utc::now().date_naive()),
+        };
+        let (rows, count) =
+            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
+        Ok(connection(
+            rows,
+            count,
+            |r| (SortValue::Date(r.due_date), r.id),
+            Receivable::from,
+        ))
+    }
+
+    /// What is owed at the end of `asOf` (UTC), per aging bucket, overall and per account.
+    async fn receivables_aging(
+        &self,
+        ctx: &Context<'_>,
+        as_of: NaiveDate,
+        currency: String,
+    ) -> async_graphql::Result<ReceivablesAging> {
+        let aging = aging::aging(ctx.db()?, ctx.actor()?, as_of, &currency).await?;
+        let code = aging.currency.code();
+        Ok(ReceivablesAging {
+            as_of: aging.as_of,
+            currency: code.to_owned(),
+            overall: AgingBuckets::new(&aging.overall, code),
+            accounts: aging
+                .accounts
+                .iter()
+                .map(|(id, b)| AccountAging {
+                    account_id: *id,
+                    buckets: AgingBuckets::new(b, code),
+                })
+                .collect(),
+        })
+    }
+
+    /// Days sales outstanding at `asOf` over the `days` before it.
+    async fn dso(
+        &self,
+        ctx: &Context<'_>,
+        as_of: NaiveDate,
+        #[graphql(default = 90)] days: i32,
+        currency: String,
+    ) -> async_graphql::Result<Dso> {
+        let dso = aging::dso(ctx.db()?, ctx.actor()?, as_of, days, &currency).await?;
+        Ok(Dso {
+            days: dso.days,
+            owed: money(dso.owed_minor, &currency),
+            invoiced: money(dso.invoiced_minor, &currency),
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RecordPaymentPayload {
+    pub payment: Payment,
+    pub receivable: Receivable,
+}
+
+#[derive(Default)]
+pub struct ReceivableMutation;
+
+#[Object]
+impl ReceivableMutation {
+    /// `PLANNED → INVOICED`: ties the receivable to the billing system's invoice.
+    async fn link_invoice(
+        &self,
+        ctx: &Context<'_>,
+        receivable_id: Uuid,
+        billing_invoice_id: String,
+        invoiced_at: DateTime<Utc>,
+    ) -> async_graphql::Result<Receivable> {
+        Ok(service::link_invoice(
+            ctx.db()?,
+            ctx.actor()?,
+            receivable_id,
+            &billing_invoice_id,
+            invoiced_at,
+        )
+        .await?
+        .into())
+    }
+
+    /// Records cash received; the same `reference` again returns the first payment.
+    async fn record_payment(
+        &self,
+        ctx: &Context<'_>,
+        receivable_id: Uuid,
+        amount: MoneyInput,
+        received_at: DateTime<Utc>,
+        reference: String,
+    ) -> async_graphql::Result<RecordPaymentPayload> {
+        let (payment, receivable) = service::record_payment(
+            ctx.db()?,
+            ctx.actor()?,
+            receivable_id,
+            NewPayment {
+                amount: amount.amount,
+                currency: amount.currency,
+                received_at,
+                reference,
+            },
+        )
+        .await?;
+        Ok(RecordPaymentPayload {
+            payment: payment.into(),
+            receivable: receivable.into(),
+        })
+    }
+
+    /// Gives up on what is still owed (finance or admin).
+    async fn write_off_receivable(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        reason: String,
+    ) -> async_graphql::Result<Receivable> {
+        Ok(service::write_off(ctx.db()?, ctx.actor()?, id, &reason)
+            .await?
+            .into())
+    }
+}
