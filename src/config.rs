@@ -42,6 +42,18 @@ pub struct Settings {
 
     #[command(flatten)]
     pub worker: WorkerSettings,
+
+    #[command(flatten)]
+    pub erp: crate::connectors::erp::ErpSettings,
+
+    #[command(flatten)]
+    pub billing: crate::connectors::billing::BillingSettings,
+
+    #[command(flatten)]
+    pub webhooks: crate::webhooks::WebhookSettings,
+
+    #[command(flatten)]
+    pub events: crate::events::EventSettings,
 }
 
 /// The outbox worker that `ltc serve` runs (and `ltc worker` runs alone).
@@ -205,6 +217,10 @@ impl Settings {
             max_query_complexity: 20_000,
             quotes: QuotePolicy::default(),
             worker: WorkerSettings::default(),
+            erp: Default::default(),
+            billing: Default::default(),
+            webhooks: Default::default(),
+            events: Default::default(),
         }
     }
 

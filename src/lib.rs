@@ -7,10 +7,12 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod connectors;
 pub mod contacts;
 pub mod contracts;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod history;
 pub mod http;
@@ -28,5 +30,6 @@ pub mod reports;
 pub mod service_cases;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use error::{Error, Result};

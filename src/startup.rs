@@ -25,10 +25,10 @@ pub struct Application {
 
 /// The job handlers the configured connectors provide.
 pub fn job_handlers(
-    _settings: &Settings,
-    _db: &DatabaseConnection,
+    settings: &Settings,
+    db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    Ok(Vec::new())
+    crate::connectors::handlers(settings, db)
 }
 
 /// A worker for the outbox, with the handlers of the configured connectors.

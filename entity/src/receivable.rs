@@ -23,6 +23,13 @@ pub struct Model {
     pub due_date: Date,
     pub billing_invoice_id: Option<String>,
     pub invoiced_at: Option<DateTimeUtc>,
+    /// The invoice's status in the billing system when last synced
+    /// (`draft`, `open`, `paid`, `uncollectible`, `void`, ...).
+    pub billing_status: Option<String>,
+    pub billing_synced_at: Option<DateTimeUtc>,
+    /// Set when the billing system reports something finance must decide on
+    /// (a voided or uncollectible invoice); never acted on automatically.
+    pub billing_flag: Option<String>,
     /// Why it was written off or cancelled, and when.
     pub closed_reason: Option<String>,
     pub closed_at: Option<DateTimeUtc>,

@@ -41,6 +41,7 @@ pub fn router(state: AppState, timeout: std::time::Duration) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .merge(graphiql::routes())
+        .merge(crate::webhooks::routes())
         .with_state(state.clone())
         .merge(
             Router::new()
