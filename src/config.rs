@@ -44,6 +44,9 @@ pub struct Settings {
     pub worker: WorkerSettings,
 
     #[command(flatten)]
+    pub renewals: crate::renewals::RenewalSettings,
+
+    #[command(flatten)]
     pub erp: crate::connectors::erp::ErpSettings,
 
     #[command(flatten)]
@@ -217,6 +220,7 @@ impl Settings {
             max_query_complexity: 20_000,
             quotes: QuotePolicy::default(),
             worker: WorkerSettings::default(),
+            renewals: Default::default(),
             erp: Default::default(),
             billing: Default::default(),
             webhooks: Default::default(),

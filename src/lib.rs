@@ -26,6 +26,7 @@ pub mod products;
 pub mod purchase_orders;
 pub mod quotes;
 pub mod receivables;
+pub mod renewals;
 pub mod reports;
 pub mod service_cases;
 pub mod startup;

@@ -68,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
             let metrics = ltc::metrics::Metrics::new();
             let db = ltc::db::connect(&settings.store, Some(metrics)).await?;
             ltc::db::migrate(&db).await?;
+            ltc::renewals::job::schedule(&db, &settings.renewals, ltc::db::now()).await?;
             let worker = ltc::startup::worker(&settings, &db)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));

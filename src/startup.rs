@@ -21,6 +21,7 @@ pub struct Application {
     router: axum::Router,
     port: u16,
     worker: Option<Worker>,
+    relay: crate::events::Relay,
 }
 
 /// The job handlers the configured connectors provide.
@@ -28,7 +29,9 @@ pub fn job_handlers(
     settings: &Settings,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    crate::connectors::handlers(settings, db)
+    let mut handlers = crate::connectors::handlers(settings, db)?;
+    handlers.extend(crate::renewals::job::handlers(&settings.renewals, db));
+    Ok(handlers)
 }
 
 /// A worker for the outbox, with the handlers of the configured connectors.
@@ -47,7 +50,11 @@ impl Application {
         let metrics = Metrics::new();
         let db = db::connect(&settings.store, Some(metrics.clone())).await?;
         db::migrate(&db).await?;
+        crate::connectors::billing::seed(&settings.billing, &db).await?;
         let verifier = TokenVerifier::from_settings(&settings.jwt, &settings.store.data_dir)?;
+        let relay =
+            crate::events::Relay::connect(&db, &settings.store.database_url(), &settings.events)
+                .await?;
         let schema = graphql::build(
             db.clone(),
             graphql::Limits {
@@ -55,8 +62,12 @@ impl Application {
                 complexity: settings.max_query_complexity,
             },
             settings.quotes,
+            settings.erp.checked()?,
+            crate::connectors::billing::Billing::from_settings(&settings.billing)?,
+            relay.bus(),
         );
         let worker = if settings.worker.worker_enabled {
+            crate::renewals::job::schedule(&db, &settings.renewals, db::now()).await?;
             Some(worker(settings, &db)?)
         } else {
             None
@@ -67,6 +78,7 @@ impl Application {
             db,
             verifier: Arc::new(verifier),
             metrics,
+            webhooks: Arc::new(settings.webhooks.clone()),
         };
         let listener = TcpListener::bind(settings.bind)
             .await
@@ -77,6 +89,7 @@ impl Application {
             router: router(state, settings.request_timeout()),
             port,
             worker,
+            relay,
         })
     }
 
@@ -91,6 +104,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
+        let relay = tokio::spawn(self.relay.run(stopped.clone()));
         let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
@@ -102,6 +116,9 @@ impl Application {
             && let Err(error) = worker.await
         {
             tracing::error!(error = ?error, "outbox worker ended abnormally");
+        }
+        if let Err(error) = relay.await {
+            tracing::error!(error = ?error, "event relay ended abnormally");
         }
         served
     }

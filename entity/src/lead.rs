@@ -32,6 +32,11 @@ pub struct Model {
     pub score: i32,
     /// The score's factors as JSON, so the API can explain the number.
     pub score_factors: Json,
+    /// Engagement signals received for the lead, counted for the score's
+    /// `engagement` factor.
+    pub form_fills: i32,
+    pub email_clicks: i32,
+    pub meetings_booked: i32,
     pub disqualify_reason: Option<String>,
     pub duplicate_of_lead_id: Option<Uuid>,
     pub duplicate_of_contact_id: Option<Uuid>,

@@ -7,7 +7,9 @@ pub mod contract;
 pub mod contract_line;
 pub mod counter;
 pub mod decimal_text;
+pub mod domain_event;
 pub mod enums;
+pub mod idempotency_key;
 pub mod job;
 pub mod lead;
 pub mod opportunity;
@@ -23,5 +25,7 @@ pub mod receivable;
 pub mod service_case;
 pub mod team_member;
 pub mod transition;
+pub mod webhook_receipt;
+pub mod webhook_subscription;
 
 pub use decimal_text::DecimalText;

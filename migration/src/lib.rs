@@ -12,6 +12,8 @@ mod m20261127_000006_create_quotes;
 mod m20261127_000007_create_contracts;
 mod m20261127_000008_create_fulfilment_and_cash;
 mod m20261127_000009_create_jobs;
+mod m20261127_000010_create_webhook_receipts;
+mod m20261127_000011_create_idempotency_and_subscriptions;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_contracts::Migration),
             Box::new(m20261127_000008_create_fulfilment_and_cash::Migration),
             Box::new(m20261127_000009_create_jobs::Migration),
+            Box::new(m20261127_000010_create_webhook_receipts::Migration),
+            Box::new(m20261127_000011_create_idempotency_and_subscriptions::Migration),
         ]
     }
 }

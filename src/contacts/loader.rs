@@ -38,11 +38,7 @@ impl Loader<Uuid> for ContactsByAccount {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::for_accounts(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<contact::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.account_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.account_id)))
     }
 }
 

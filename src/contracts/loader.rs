@@ -22,11 +22,9 @@ impl Loader<Uuid> for ContractLinesLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<contract_line::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.contract_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.contract_id)
+        }))
     }
 }
 
@@ -43,11 +41,9 @@ impl Loader<Uuid> for PaymentTermsLoader {
         let rows = repo::milestones_of(&self.db, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<payment_milestone::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.contract_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.contract_id)
+        }))
     }
 }
 

@@ -64,6 +64,8 @@ pub enum HandoverMethod {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct ContractLine {
+    /// What a purchase order line draws on (`contractLineId`).
+    pub id: Uuid,
     pub position: i32,
     pub product_id: Uuid,
     pub quantity: Decimal,
@@ -76,6 +78,7 @@ pub struct ContractLine {
 impl ContractLine {
     fn new(l: contract_line::Model, currency: &str) -> Self {
         ContractLine {
+            id: l.id,
             position: l.position,
             product_id: l.product_id,
             quantity: l.quantity.0,
@@ -194,6 +197,44 @@ impl From<contract::Model> for Contract {
 
 #[ComplexObject]
 impl Contract {
+    /// The customer's purchase orders against this contract, oldest first.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
+    async fn purchase_orders(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::purchase_orders::schema::PurchaseOrder>> {
+        if !ctx.actor()?.can(crate::auth::Capability::ReadOrders) {
+            return Ok(vec![]);
+        }
+        let loader = ctx.data::<DataLoader<crate::purchase_orders::loader::OrdersByContract>>()?;
+        Ok(loader
+            .load_one(self.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// What the customer owes under this contract, by milestone.
+    #[graphql(complexity = "crate::graphql::pagination::nested_list_cost(child_complexity)")]
+    async fn receivables(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::receivables::schema::Receivable>> {
+        if !ctx.actor()?.can(crate::auth::Capability::ReadReceivables) {
+            return Ok(vec![]);
+        }
+        let loader = ctx.data::<DataLoader<crate::receivables::loader::ReceivablesByContract>>()?;
+        Ok(loader
+            .load_one(self.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// Who leads the contract: the SR until the handover, the FR from then on.
     async fn leading_role(&self) -> TeamRole {
         if self.handover.is_some() {

@@ -216,6 +216,7 @@ pub async fn sign(
     after.status = ContractStatus::Signed;
     after.signed_at = Some(signed_at);
     let after = commit_transition(&txn, actor, &before, after, None).await?;
+    crate::events::publish(&txn, crate::events::contract_signed(&after)).await?;
     crate::receivables::rules::on_contract_signed(&txn, actor, &after, signed_at.date_naive())
         .await?;
     if opp.stage != OpportunityStage::Won {

@@ -1,6 +1,7 @@
 //! The GraphQL schema: the merged root types, its limits, and the data each
 //! request carries (the caller and its batch loaders).
 
+pub mod batch;
 pub mod context;
 pub mod money;
 pub mod pagination;
@@ -8,7 +9,7 @@ mod viewer;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -17,6 +18,7 @@ use crate::{
     config::QuotePolicy,
     contacts::schema::{ContactMutation, ContactQuery},
     contracts::schema::{ContractMutation, ContractQuery},
+    events::schema::{EventMutation, EventQuery, EventSubscription},
     leads::schema::{LeadMutation, LeadQuery},
     opportunities::schema::{OpportunityMutation, OpportunityQuery},
     outbox::schema::{JobMutation, JobQuery},
@@ -24,6 +26,7 @@ use crate::{
     purchase_orders::schema::{PurchaseOrderMutation, PurchaseOrderQuery},
     quotes::schema::{QuoteMutation, QuoteQuery},
     receivables::schema::{ReceivableMutation, ReceivableQuery},
+    renewals::schema::RenewalMutation,
     reports::schema::ReportQuery,
     service_cases::schema::{ServiceCaseMutation, ServiceCaseQuery},
 };
@@ -44,8 +47,24 @@ pub struct Query(
     ReportQuery,
     ServiceCaseQuery,
     JobQuery,
+    EventQuery,
 );
 
+/// Every change. **Retries are safe with an `Idempotency-Key` header**
+/// (1 to 255 characters; a fresh key per change you mean to make, e.g. a
+/// UUID or your own order id): the first response is kept for 24 hours per
+/// caller and key, and a retry with the same key and the same body gets it
+/// back (marked `Idempotent-Replayed: true`) without running again. The same
+/// key with another body is `CONFLICT` (422); a retry while the first request
+/// still runs waits for its response, or gets `CONFLICT` (409). Queries
+/// ignore the header. For example:
+///
+/// ```text
+/// curl -X POST https://ltc.example.com/graphql \
+///   -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
+///   -H "Idempotency-Key: po-4711-create" \
+///   -d '{"query": "mutation($e: String!) { captureLead(input: {source: WEB, email: $e}) { lead { id } } }", "variables": {"e": "ann@acme.io"}}'
+/// ```
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     AccountMutation,
@@ -59,9 +78,25 @@ pub struct Mutation(
     ReceivableMutation,
     ServiceCaseMutation,
     JobMutation,
+    EventMutation,
+    RenewalMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+/// Live events over WebSocket (`graphql-transport-ws` on `GET /graphql`),
+/// authenticated by `{"Authorization": "Bearer <token>"}` in the
+/// `connection_init` payload.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(EventSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+}
 
 /// Limits every query must stay within.
 #[derive(Clone, Copy, Debug)]
@@ -70,10 +105,20 @@ pub struct Limits {
     pub complexity: usize,
 }
 
-pub fn build(db: DatabaseConnection, limits: Limits, quotes: QuotePolicy) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn build(
+    db: DatabaseConnection,
+    limits: Limits,
+    quotes: QuotePolicy,
+    erp: crate::connectors::erp::ErpSettings,
+    billing: crate::connectors::billing::Billing,
+    events: crate::events::EventBus,
+) -> AppSchema {
+    builder()
         .data(db)
+        .data(events)
         .data(quotes)
+        .data(erp)
+        .data(billing)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .limit_recursive_depth(64)
@@ -83,9 +128,7 @@ pub fn build(db: DatabaseConnection, limits: Limits, quotes: QuotePolicy) -> App
 
 /// The SDL, exactly as served at `/schema.graphql` and committed as `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    builder().finish().sdl()
 }
 
 /// Adds the caller and fresh per-request batch loaders to a request. Loaders

@@ -22,11 +22,7 @@ impl Loader<Uuid> for HistoryLoader {
         let rows = super::repo::for_subjects(&self.db, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<transition::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.subject_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.subject_id)))
     }
 }
 

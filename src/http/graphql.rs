@@ -11,13 +11,17 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
+use tracing::Instrument;
 
-use super::{AppState, graphiql};
+use super::{
+    AppState, graphiql,
+    idempotency::{self, Claim},
+};
 use crate::{auth::Actor, graphql::with_request_data};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -64,6 +68,11 @@ fn request_error(format: Format, status: StatusCode, code: &str, message: &str) 
 }
 
 fn write(format: Format, status: StatusCode, body: &Value) -> Response {
+    write_text(format, status, body.to_string())
+}
+
+/// Writes a JSON body already serialized (a replayed response, byte for byte).
+fn write_text(format: Format, status: StatusCode, body: String) -> Response {
     let (status, content_type) = match format {
         Format::GraphqlResponse => (status, GRAPHQL_RESPONSE_JSON),
         // Legacy clients read errors from the body, never from the status,
@@ -71,7 +80,7 @@ fn write(format: Format, status: StatusCode, body: &Value) -> Response {
         Format::LegacyJson if status == StatusCode::UNAUTHORIZED => (status, APPLICATION_JSON),
         Format::LegacyJson => (StatusCode::OK, APPLICATION_JSON),
     };
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, body).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -96,12 +105,18 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> crate::Result<Option<A
         .map(|a| Some(Arc::new(a)))
 }
 
+/// Queries (and GraphiQL for a browser); a WebSocket upgrade serves
+/// subscriptions instead.
 pub async fn get_graphql(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    request: axum::extract::Request,
 ) -> Response {
-    let query = query.unwrap_or_default();
+    let (mut parts, _) = request.into_parts();
+    if crate::events::websocket::is_upgrade(&parts.headers) {
+        return crate::events::websocket::upgrade(state, &mut parts).await;
+    }
+    let headers = parts.headers;
+    let query = parts.uri.query().unwrap_or_default().to_owned();
     let has_query = query.split('&').any(|pair| pair.starts_with("query="));
     if !has_query && accepts_html(&headers) {
         return graphiql::page("/graphql").into_response();
@@ -215,9 +230,53 @@ async fn execute(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
+    let claim = match operation {
+        Some(OperationType::Mutation) => {
+            idempotency::claim(&state.db, headers, actor.as_deref(), &request).await
+        }
+        _ => None,
+    };
     let request = with_request_data(request, &state.db, actor);
-    let response = state.schema.execute(request).await;
-    respond(format, response)
+    match claim {
+        None => respond(format, state.schema.execute(request).await),
+        Some(Claim::Refuse {
+            status,
+            code,
+            message,
+        }) => request_error(format, status, code, &message),
+        Some(Claim::Replay { status, body }) => {
+            let mut response = write_text(format, status, body);
+            response
+                .headers_mut()
+                .insert(idempotency::REPLAYED, HeaderValue::from_static("true"));
+            response
+        }
+        Some(Claim::Run(ticket)) => {
+            let (schema, db) = (state.schema.clone(), state.db.clone());
+            // On its own task, so it finishes and stores its outcome even if
+            // the client goes away: the retry must find it.
+            let run = tokio::spawn(
+                async move {
+                    let (status, body) = outcome(schema.execute(request).await);
+                    ticket.settle(&db, status, &body).await;
+                    (status, body)
+                }
+                .instrument(tracing::Span::current()),
+            );
+            match run.await {
+                Ok((status, body)) => write_text(format, status, body),
+                Err(error) => {
+                    tracing::error!(error = ?error, "running a keyed mutation");
+                    request_error(
+                        format,
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL",
+                        "internal error",
+                    )
+                }
+            }
+        }
+    }
 }
 
 fn operation_type(operations: &DocumentOperations, name: Option<&str>) -> Option<OperationType> {
@@ -264,7 +323,14 @@ fn ensure_code(error: &mut ServerError, executed: bool) {
         .set("code", code);
 }
 
-fn respond(format: Format, mut response: async_graphql::Response) -> Response {
+fn respond(format: Format, response: async_graphql::Response) -> Response {
+    let (status, body) = outcome(response);
+    write_text(format, status, body)
+}
+
+/// The status and body (as `application/graphql-response+json` has them) of
+/// an executed request, or of one that failed validation.
+fn outcome(mut response: async_graphql::Response) -> (StatusCode, String) {
     // A request that failed validation or its limits never executed: its
     // errors have no path and it has no data.
     let executed =
@@ -276,12 +342,8 @@ fn respond(format: Format, mut response: async_graphql::Response) -> Response {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(error = ?error, "serializing a GraphQL response");
-            return request_error(
-                format,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            );
+            let body = json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
+            return (StatusCode::INTERNAL_SERVER_ERROR, body.to_string());
         }
     };
     let status = if executed {
@@ -292,7 +354,7 @@ fn respond(format: Format, mut response: async_graphql::Response) -> Response {
         }
         StatusCode::BAD_REQUEST
     };
-    write(format, status, &body)
+    (status, body.to_string())
 }
 
 pub async fn schema_sdl(State(state): State<AppState>) -> Response {

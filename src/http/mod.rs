@@ -3,6 +3,7 @@
 pub mod graphiql;
 mod graphql;
 mod health;
+pub mod idempotency;
 
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub verifier: Arc<TokenVerifier>,
     pub sdl: Arc<str>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Secrets and URLs of the inbound webhooks.
+    pub webhooks: Arc<crate::webhooks::WebhookSettings>,
 }
 
 /// Largest GraphQL request body accepted.

@@ -76,6 +76,7 @@ pub async fn commit_transition(
         },
     )
     .await?;
+    crate::events::publish(txn, crate::events::lead_transitioned(before, &after)).await?;
     Ok(after)
 }
 

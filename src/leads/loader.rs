@@ -41,13 +41,9 @@ impl Loader<Uuid> for DuplicatesLoader {
         let rows = repo::duplicates_of(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<lead::Model>> = HashMap::new();
-        for row in rows {
-            if let Some(original) = row.duplicate_of_lead_id {
-                grouped.entry(original).or_default().push(row);
-            }
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            r.duplicate_of_lead_id
+        }))
     }
 }
 

@@ -3,6 +3,7 @@
 //! qualifying, and conversion into account, contact and opportunity.
 
 pub mod conversion;
+pub mod engagement;
 pub mod lifecycle;
 pub mod loader;
 pub mod repo;

@@ -68,7 +68,7 @@ pub enum PurchaseTimeline {
 /// One rule's contribution to a lead's score.
 #[derive(SimpleObject)]
 pub struct ScoreFactor {
-    /// `completeness`, `source`, `budget`, `timeline` or `fit`.
+    /// `completeness`, `source`, `budget`, `timeline`, `fit` or `engagement`.
     pub factor: String,
     pub points: i32,
     pub max_points: i32,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     repo::{self, ListFilter},
-    score::{self, Facts, Fit},
+    score::{self, Engagement, Facts, Fit},
 };
 use crate::{
     Error, Result,
@@ -177,7 +177,7 @@ async fn rescore(db: &impl ConnectionTrait, lead: &mut lead::Model) -> Result<()
     {
         fit = Fit::CompanyNameMatch;
     }
-    let (total, factors) = score::score(&Facts {
+    let base = score::score(&Facts {
         has_email: lead.email.is_some(),
         has_phone: lead.phone.is_some(),
         has_full_name: lead.first_name.is_some() && lead.last_name.is_some(),
@@ -188,6 +188,14 @@ async fn rescore(db: &impl ConnectionTrait, lead: &mut lead::Model) -> Result<()
         timeline: lead.timeline,
         fit,
     });
+    let (total, factors) = score::with_engagement(
+        base,
+        &Engagement {
+            form_fills: lead.form_fills,
+            email_clicks: lead.email_clicks,
+            meetings_booked: lead.meetings_booked,
+        },
+    );
     lead.score = total;
     lead.score_factors = serde_json::to_value(factors).map_err(anyhow::Error::from)?;
     Ok(())
@@ -261,6 +269,37 @@ pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -
     })
 }
 
+/// [`capture`] inside the caller's transaction, for callers that write more
+/// than one lead (or more than leads) atomically, such as the leads webhook.
+/// The same rules: idempotent on source and external ref, deduped on email,
+/// scored. A concurrent capture of the same source and ref surfaces as
+/// `CONFLICT` (the caller's transaction is spoiled and must be retried whole).
+pub async fn capture_within(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capture: Capture,
+) -> Result<Captured> {
+    actor.require(Capability::WriteLeads)?;
+    let external_ref = input::optional("externalRef", capture.external_ref.as_deref(), REF_MAX)?;
+    let owner_id = owner_for_capture(actor, capture.owner_id)?;
+    if let Some(existing_ref) = &external_ref
+        && let Some(existing) = repo::find_by_external_ref(db, capture.source, existing_ref).await?
+    {
+        let lead = upsert_existing(db, actor, existing, capture.fields).await?;
+        return Ok(Captured {
+            lead,
+            created: false,
+        });
+    }
+    let lead = prepare_new(db, capture.source, external_ref, owner_id, capture.fields).await?;
+    let inserted = repo::insert(db, lead.into_active_model().reset_all()).await?;
+    record_creation(db, actor, inserted.id).await?;
+    Ok(Captured {
+        lead: inserted,
+        created: true,
+    })
+}
+
 /// A new lead row from the given fields: checked, deduped and scored, not yet stored.
 async fn prepare_new(
     db: &impl ConnectionTrait,
@@ -291,6 +330,9 @@ async fn prepare_new(
         owner_id,
         score: 0,
         score_factors: serde_json::Value::Array(vec![]),
+        form_fills: 0,
+        email_clicks: 0,
+        meetings_booked: 0,
         disqualify_reason: None,
         duplicate_of_lead_id: None,
         duplicate_of_contact_id: None,

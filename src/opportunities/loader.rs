@@ -41,11 +41,7 @@ impl Loader<Uuid> for OpportunitiesByAccount {
         let rows = repo::visible_for_accounts(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<opportunity::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.account_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.account_id)))
     }
 }
 
@@ -60,11 +56,9 @@ impl Loader<Uuid> for TeamLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::teams(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<team_member::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.opportunity_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.opportunity_id)
+        }))
     }
 }
 

@@ -316,5 +316,6 @@ pub async fn save(
         )
         .await?;
     }
+    crate::events::publish(db, crate::events::opportunity_saved(before, &after)).await?;
     Ok(after)
 }

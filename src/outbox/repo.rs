@@ -22,6 +22,18 @@ pub async fn enqueue(
     payload: serde_json::Value,
     dedupe_key: Option<String>,
 ) -> Result<job::Model> {
+    enqueue_at(db, kind, payload, dedupe_key, db::now()).await
+}
+
+/// [`enqueue`] to run no earlier than `run_at` (recurring work schedules
+/// its next round this way).
+pub async fn enqueue_at(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    payload: serde_json::Value,
+    dedupe_key: Option<String>,
+    run_at: DateTime<Utc>,
+) -> Result<job::Model> {
     if let Some(key) = &dedupe_key
         && let Some(existing) = job::Entity::find()
             .filter(job::Column::DedupeKey.eq(key.as_str()))
@@ -39,7 +51,7 @@ pub async fn enqueue(
         status: JobStatus::Queued,
         attempts: 0,
         max_attempts: MAX_ATTEMPTS,
-        run_at: now,
+        run_at,
         locked_until: None,
         locked_by: None,
         last_error: None,

@@ -37,11 +37,7 @@ impl Loader<Uuid> for PricesByProduct {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::prices_of(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<price::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.product_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.product_id)))
     }
 }
 

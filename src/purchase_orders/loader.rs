@@ -21,11 +21,9 @@ impl Loader<Uuid> for OrderLinesLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<purchase_order_line::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.purchase_order_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.purchase_order_id)
+        }))
     }
 }
 
@@ -43,11 +41,9 @@ impl Loader<Uuid> for OrdersByContract {
         let rows = repo::for_contracts(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<purchase_order::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.contract_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.contract_id)
+        }))
     }
 }
 

@@ -167,15 +167,23 @@ pub async fn insert(
     Ok(order)
 }
 
-/// Writes the whole row if its status is still `expected`.
+/// Writes the whole row if its status is still `expected`, except the ERP
+/// sync columns: the ERP push job owns those and may have written them
+/// since the row was read.
 pub async fn update_if_status(
     db: &impl ConnectionTrait,
     row: purchase_order::Model,
     expected: PurchaseOrderStatus,
 ) -> Result<bool> {
+    use sea_orm::ActiveValue::NotSet;
     let id = row.id;
+    let mut active = row.into_active_model().reset_all();
+    active.erp_sync_status = NotSet;
+    active.erp_order_ref = NotSet;
+    active.erp_attempts = NotSet;
+    active.erp_last_error = NotSet;
     let result = purchase_order::Entity::update_many()
-        .set(row.into_active_model().reset_all())
+        .set(active)
         .filter(purchase_order::Column::Id.eq(id))
         .filter(purchase_order::Column::Status.eq(expected))
         .exec(db)

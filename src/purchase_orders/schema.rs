@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     accounts::schema::{Account, load_account},
+    connectors::erp::{self, ErpSettings},
     db::SortValue,
     graphql::{
         context::ContextExt,
@@ -245,7 +246,26 @@ impl PurchaseOrderMutation {
                 .map(|l| (l.contract_line_id, l.quantity))
                 .collect(),
         };
-        Ok(service::create(ctx.db()?, ctx.actor()?, new).await?.into())
+        let erp_enabled = ctx.data::<ErpSettings>()?.enabled();
+        Ok(service::create(ctx.db()?, ctx.actor()?, new, erp_enabled)
+            .await?
+            .into())
+    }
+
+    /// Pushes the PO to the ERP again, now and with fresh attempts, after
+    /// its sync `FAILED` or went `DEAD` (e.g. once a missing mapping is
+    /// set), or a `PENDING` one taken while no ERP was configured. Refused
+    /// on a `SYNCED` PO (`INVALID_TRANSITION`), while a push is running
+    /// (`CONFLICT`), and when no ERP is configured (`VALIDATION`).
+    async fn retry_erp_sync(
+        &self,
+        ctx: &Context<'_>,
+        po_id: Uuid,
+    ) -> async_graphql::Result<PurchaseOrder> {
+        let erp = ctx.data::<ErpSettings>()?;
+        Ok(erp::service::retry(ctx.db()?, ctx.actor()?, erp, po_id)
+            .await?
+            .into())
     }
 
     /// `RECEIVED → IN_FULFILLMENT`.

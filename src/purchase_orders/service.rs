@@ -54,11 +54,14 @@ fn check_quantity(field: &str, quantity: Decimal) -> Result<()> {
 
 /// A new PO on a signed or executing contract, drawing down its lines. The
 /// contract is locked for the transaction, so two POs racing for the last
-/// units cannot both take them: the second gets `CONFLICT`.
+/// units cannot both take them: the second gets `CONFLICT`. With
+/// `erp_enabled`, the push to the ERP is queued in the same transaction;
+/// without, none is and the ERP sync stays `PENDING`.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     new: NewOrder,
+    erp_enabled: bool,
 ) -> Result<purchase_order::Model> {
     actor.require(Capability::WriteOrders)?;
     let po_number = input::required("poNumber", &new.po_number, 64)?;
@@ -196,6 +199,10 @@ pub async fn create(
         },
     )
     .await?;
+    if erp_enabled {
+        crate::connectors::erp::service::enqueue_push(&txn, order.id).await?;
+    }
+    crate::events::publish(&txn, crate::events::purchase_order_created(&order)).await?;
     txn.commit().await?;
     Ok(order)
 }

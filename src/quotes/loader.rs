@@ -40,11 +40,7 @@ impl Loader<Uuid> for QuoteLinesLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<quote_line::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.quote_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.quote_id)))
     }
 }
 

@@ -173,6 +173,19 @@ pub(super) async fn record_creation(
 
 /// Creates version n+1 of the deal's quotes as a `DRAFT`.
 pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewQuote) -> Result<quote::Model> {
+    let txn = db::begin_write(db).await?;
+    let quote = create_in(&txn, actor, new).await?;
+    txn.commit().await?;
+    Ok(quote)
+}
+
+/// [`create`] inside the caller's transaction (a renewal makes its
+/// opportunity and starting quote in one).
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    new: NewQuote,
+) -> Result<quote::Model> {
     actor.require(Capability::WriteAccounts)?;
     actor.require(Capability::ReadCatalogue)?;
     let currency = Currency::parse("currency", &new.currency)?;
@@ -180,19 +193,18 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewQuote) -> Re
     let tax_rate = check_tax_rate(new.tax_rate.unwrap_or(Decimal::ZERO))?;
     let lines = check_lines(&new.lines)?;
 
-    let txn = db::begin_write(db).await?;
-    let opp = opportunities::repo::find_visible(&txn, &actor.visibility(), new.opportunity_id)
+    let opp = opportunities::repo::find_visible(txn, &actor.visibility(), new.opportunity_id)
         .await?
         .ok_or(Error::NotFound("opportunity"))?;
     check_deal_open(&opp, "opportunityId")?;
-    let priced = price_from_catalogue(&txn, currency, lines).await?;
+    let priced = price_from_catalogue(txn, currency, lines).await?;
     let id = db::new_id();
     let (rows, totals) = total(id, currency, &priced, tax_rate)?;
     let now = db::now();
     let mut quote = quote::Model {
         id,
         opportunity_id: opp.id,
-        version: repo::max_version(&txn, opp.id).await? + 1,
+        version: repo::max_version(txn, opp.id).await? + 1,
         status: QuoteStatus::Draft,
         currency: currency.code().to_owned(),
         valid_until,
@@ -211,11 +223,10 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, new: NewQuote) -> Re
         updated_at: now,
     };
     apply_totals(&mut quote, &totals);
-    let quote = repo::insert(&txn, quote).await?;
-    repo::insert_lines(&txn, rows).await?;
-    record_creation(&txn, actor, &quote, None).await?;
-    follow_primary(&txn, actor, &quote).await?;
-    txn.commit().await?;
+    let quote = repo::insert(txn, quote).await?;
+    repo::insert_lines(txn, rows).await?;
+    record_creation(txn, actor, &quote, None).await?;
+    follow_primary(txn, actor, &quote).await?;
     Ok(quote)
 }
 

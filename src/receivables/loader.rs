@@ -21,11 +21,9 @@ impl Loader<Uuid> for PaymentsLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = repo::payments_for(&self.db, keys).await.map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<payment::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.receivable_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.receivable_id)
+        }))
     }
 }
 
@@ -43,11 +41,9 @@ impl Loader<Uuid> for ReceivablesByContract {
         let rows = repo::for_contracts(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<receivable::Model>> = HashMap::new();
-        for row in rows {
-            grouped.entry(row.contract_id).or_default().push(row);
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            Some(r.contract_id)
+        }))
     }
 }
 
@@ -65,13 +61,9 @@ impl Loader<Uuid> for ReceivablesByOrder {
         let rows = repo::for_orders(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
-        let mut grouped: HashMap<Uuid, Vec<receivable::Model>> = HashMap::new();
-        for row in rows {
-            if let Some(order) = row.purchase_order_id {
-                grouped.entry(order).or_default().push(row);
-            }
-        }
-        Ok(grouped)
+        Ok(crate::graphql::batch::grouped(rows, |r| {
+            r.purchase_order_id
+        }))
     }
 }
 

@@ -307,3 +307,38 @@ pub async fn invoiced_between(
         .flatten();
     Ok(total.unwrap_or(0))
 }
+
+/// The receivable, locked against other writers until the transaction ends
+/// (`FOR UPDATE` on PostgreSQL; SQLite's write transaction already is).
+pub async fn find_for_update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<receivable::Model>> {
+    Ok(receivable::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?)
+}
+
+/// Invoiced receivables not yet paid in full, with a billing invoice, in id
+/// order after `after`: what the periodic billing sync visits.
+pub async fn due_for_billing_sync(
+    db: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<receivable::Model>> {
+    let mut query = receivable::Entity::find()
+        .filter(
+            receivable::Column::Status
+                .is_in([ReceivableStatus::Invoiced, ReceivableStatus::PartiallyPaid]),
+        )
+        .filter(receivable::Column::BillingInvoiceId.is_not_null());
+    if let Some(after) = after {
+        query = query.filter(receivable::Column::Id.gt(after));
+    }
+    Ok(query
+        .order_by_asc(receivable::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

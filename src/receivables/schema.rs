@@ -15,7 +15,9 @@ use super::{
     service::{self, NewPayment},
 };
 use crate::{
+    Error,
     accounts::schema::{Account, load_account},
+    connectors::billing::{Billing, sync_payment_status},
     contracts::schema::MilestoneTrigger,
     db::SortValue,
     graphql::{
@@ -101,6 +103,19 @@ pub struct Receivable {
     pub due_date: NaiveDate,
     pub billing_invoice_id: Option<String>,
     pub invoiced_at: Option<DateTime<Utc>>,
+    /// The invoice's status in the billing system at the last sync, as the
+    /// billing system spells it: `draft`, `open`, `paid`, `uncollectible`, `void`.
+    pub billing_status: Option<String>,
+    /// When the invoice was last read from the billing system.
+    pub billing_synced_at: Option<DateTime<Utc>>,
+    /// What the last billing sync found that finance must decide on; never
+    /// acted on automatically: `VOID`, `UNCOLLECTIBLE` (the billing system
+    /// voided the invoice or gave up on it), `OVERPAID` (it reports more paid
+    /// than is outstanding; nothing was recorded), `CURRENCY_MISMATCH`,
+    /// `AMOUNT_MISMATCH` (its amounts disagree with the payments already
+    /// pulled from it), `PAID_SHORT` (it says paid, but the payments do not
+    /// cover the amount). Null when all is in order.
+    pub billing_flag: Option<String>,
     /// Why it was written off or cancelled.
     pub closed_reason: Option<String>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -124,6 +139,9 @@ impl From<receivable::Model> for Receivable {
             due_date: m.due_date,
             billing_invoice_id: m.billing_invoice_id.clone(),
             invoiced_at: m.invoiced_at,
+            billing_status: m.billing_status.clone(),
+            billing_synced_at: m.billing_synced_at,
+            billing_flag: m.billing_flag.clone(),
             closed_reason: m.closed_reason.clone(),
             closed_at: m.closed_at,
             created_at: m.created_at,
@@ -370,6 +388,29 @@ impl ReceivableMutation {
             payment: payment.into(),
             receivable: receivable.into(),
         })
+    }
+
+    /// Reads the invoice from the billing system now and applies it: new
+    /// payments (idempotent), `PARTIALLY_PAID`/`PAID`, and `billingFlag` for
+    /// what finance must decide. `UPSTREAM` when the billing system fails
+    /// (nothing changes), `VALIDATION` when billing is not configured or the
+    /// receivable has no invoice to sync.
+    async fn sync_payment_status(
+        &self,
+        ctx: &Context<'_>,
+        receivable_id: Uuid,
+    ) -> async_graphql::Result<Receivable> {
+        let billing = ctx.data::<Billing>().map_err(|e| {
+            Error::Internal(anyhow::anyhow!(
+                "billing missing from schema data: {}",
+                e.message
+            ))
+        })?;
+        Ok(
+            sync_payment_status(ctx.db()?, billing, ctx.actor()?, receivable_id)
+                .await?
+                .into(),
+        )
     }
 
     /// Gives up on what is still owed (finance or admin).

@@ -15,6 +15,7 @@ use super::repo::{self, ListFilter, OWED};
 use crate::{
     Error, Result,
     auth::{Actor, Capability, Role},
+    connectors::billing::{Invoice, reconcile},
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input::{self, REF_MAX, TEXT_MAX},
@@ -45,6 +46,20 @@ pub fn days_overdue(row: &receivable::Model, today: NaiveDate) -> i64 {
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<receivable::Model> {
     actor.require(Capability::ReadReceivables)?;
     repo::find_visible(db, &actor.visibility(), id)
+        .await?
+        .ok_or(Error::NotFound("receivable"))
+}
+
+/// [`get`], then the row locked for the rest of the transaction (on
+/// PostgreSQL), so two concurrent payments or syncs cannot both add to
+/// `paid_minor` from the same starting point.
+async fn get_for_update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<receivable::Model> {
+    get(db, actor, id).await?;
+    repo::find_for_update(db, id)
         .await?
         .ok_or(Error::NotFound("receivable"))
 }
@@ -84,6 +99,7 @@ async fn save(
         )
         .await?;
     }
+    crate::events::publish(db, crate::events::receivable_saved(before, &after)).await?;
     Ok(after)
 }
 
@@ -99,7 +115,7 @@ pub async fn link_invoice(
     let invoice = input::required("billingInvoiceId", billing_invoice_id, REF_MAX)?;
     not_in_future("invoicedAt", invoiced_at)?;
     let txn = db::begin_write(db).await?;
-    let before = get(&txn, actor, id).await?;
+    let before = get_for_update(&txn, actor, id).await?;
     if before.status != ReceivableStatus::Planned {
         return Err(Error::InvalidTransition {
             from: status_name(before.status).into(),
@@ -134,7 +150,7 @@ pub async fn record_payment(
     actor.require(Capability::ManageReceivables)?;
     let reference = input::required("reference", &new.reference, REF_MAX)?;
     let txn = db::begin_write(db).await?;
-    let before = get(&txn, actor, id).await?;
+    let before = get_for_update(&txn, actor, id).await?;
     let currency = Currency::parse("amount.currency", &before.currency)?;
     if new.currency != before.currency {
         return Err(Error::validation(
@@ -203,6 +219,73 @@ pub async fn record_payment(
     Ok((payment, saved))
 }
 
+/// Applies what the billing system reports for the receivable's invoice, in
+/// one transaction with the row locked (see `connectors::billing::reconcile`
+/// for the rules): new paid amounts become `BILLING` payments, the status
+/// follows as for [`record_payment`], the billing status, sync time and flag
+/// are written. The caller fetched `invoice` outside any transaction and has
+/// checked who may do this; `actor` is who the history and payments name.
+/// `CONFLICT` if the receivable was linked to another invoice meanwhile,
+/// `INVALID_TRANSITION` if it is no longer invoiced, partly paid or paid.
+pub async fn apply_billing_snapshot(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    invoice: &Invoice,
+) -> Result<receivable::Model> {
+    let txn = db::begin_write(db).await?;
+    let before = repo::find_for_update(&txn, id)
+        .await?
+        .ok_or(Error::NotFound("receivable"))?;
+    if before.billing_invoice_id.as_deref() != Some(invoice.id.as_str()) {
+        return Err(Error::Conflict(
+            "the receivable's invoice changed meanwhile; read it again".into(),
+        ));
+    }
+    if !reconcile::SYNCABLE.contains(&before.status) {
+        return Err(Error::InvalidTransition {
+            from: status_name(before.status).into(),
+            to: "PAID".into(),
+        });
+    }
+    let recorded = repo::payments_for(&txn, &[id]).await?;
+    let now = db::now();
+    let plan = reconcile::plan(&before, &recorded, invoice, now);
+    let mut after = before.clone();
+    for new in plan.payments {
+        repo::insert_payment(
+            &txn,
+            payment::Model {
+                id: db::new_id(),
+                receivable_id: id,
+                amount_minor: new.amount_minor,
+                currency: before.currency.clone(),
+                received_at: new.received_at,
+                reference: new.reference,
+                source: PaymentSource::Billing,
+                recorded_by: actor.sub.clone(),
+                created_at: now,
+            },
+        )
+        .await?;
+        after.paid_minor += new.amount_minor;
+    }
+    if after.paid_minor != before.paid_minor {
+        after.status = if after.paid_minor == after.amount_minor {
+            ReceivableStatus::Paid
+        } else {
+            ReceivableStatus::PartiallyPaid
+        };
+    }
+    after.billing_status = Some(invoice.status.clone());
+    after.billing_synced_at = Some(now);
+    after.billing_flag = plan.flag.map(str::to_owned);
+    let reason = format!("billing invoice {} is {}", invoice.id, invoice.status);
+    let saved = save(&txn, actor, &before, after, Some(&reason)).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// Gives up on what is still owed. Finance or admin only.
 pub async fn write_off(
     db: &DatabaseConnection,
@@ -218,7 +301,7 @@ pub async fn write_off(
     }
     let reason = input::required("reason", reason, TEXT_MAX)?;
     let txn = db::begin_write(db).await?;
-    let before = get(&txn, actor, id).await?;
+    let before = get_for_update(&txn, actor, id).await?;
     if !OWED.contains(&before.status) {
         return Err(Error::InvalidTransition {
             from: status_name(before.status).into(),

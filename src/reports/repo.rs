@@ -225,3 +225,67 @@ pub async fn members_of(
         .all(db)
         .await?)
 }
+
+/// Every quote version of a deal, oldest first.
+pub async fn quotes_of(
+    db: &impl ConnectionTrait,
+    opportunity_id: Uuid,
+) -> Result<Vec<entity::quote::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(entity::quote::Entity::find()
+        .filter(entity::quote::Column::OpportunityId.eq(opportunity_id))
+        .order_by_asc(entity::quote::Column::Version)
+        .all(db)
+        .await?)
+}
+
+/// The deal's contracts, oldest first.
+pub async fn contracts_of(
+    db: &impl ConnectionTrait,
+    opportunity_id: Uuid,
+) -> Result<Vec<contract::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(contract::Entity::find()
+        .filter(contract::Column::OpportunityId.eq(opportunity_id))
+        .order_by_asc(contract::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// The POs of these contracts, oldest first.
+pub async fn orders_of(
+    db: &impl ConnectionTrait,
+    contract_ids: &[Uuid],
+) -> Result<Vec<entity::purchase_order::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(entity::purchase_order::Entity::find()
+        .filter(entity::purchase_order::Column::ContractId.is_in(contract_ids.iter().copied()))
+        .order_by_asc(entity::purchase_order::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// The receivables of these contracts, by due date.
+pub async fn receivables_of(
+    db: &impl ConnectionTrait,
+    contract_ids: &[Uuid],
+) -> Result<Vec<receivable::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(receivable::Entity::find()
+        .filter(receivable::Column::ContractId.is_in(contract_ids.iter().copied()))
+        .order_by_asc(receivable::Column::DueDate)
+        .order_by_asc(receivable::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The payments on these receivables.
+pub async fn payments_of(
+    db: &impl ConnectionTrait,
+    receivable_ids: &[Uuid],
+) -> Result<Vec<payment::Model>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::ReceivableId.is_in(receivable_ids.iter().copied()))
+        .all(db)
+        .await?)
+}

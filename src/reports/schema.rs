@@ -6,14 +6,82 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{
+    lead_to_cash::{self, Step},
     performance,
     pipeline::{self, PipelineFilter},
 };
 use crate::{
+    contracts::schema::Contract,
     graphql::{context::ContextExt, money::MoneyOut},
+    leads::schema::Lead,
     money::{Currency, Money},
+    opportunities::schema::Opportunity,
     opportunities::schema::{OpportunityStage, TeamRole},
+    purchase_orders::schema::PurchaseOrder,
+    quotes::schema::Quote,
+    receivables::schema::Receivable,
 };
+
+/// The next hand-off a deal waits for.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LeadToCashStep {
+    /// No accepted quote yet.
+    Quote,
+    /// No signed contract yet.
+    Contract,
+    /// No purchase order delivered yet.
+    Delivery,
+    /// Receivables still open, or POs not yet accepted.
+    Cash,
+}
+
+impl From<Step> for LeadToCashStep {
+    fn from(s: Step) -> Self {
+        match s {
+            Step::Quote => LeadToCashStep::Quote,
+            Step::Contract => LeadToCashStep::Contract,
+            Step::Delivery => LeadToCashStep::Delivery,
+            Step::Cash => LeadToCashStep::Cash,
+        }
+    }
+}
+
+/// When each hand-off happened and how long it took (seconds).
+#[derive(SimpleObject)]
+pub struct LeadToCashTiming {
+    pub lead_created_at: Option<DateTime<Utc>>,
+    pub opportunity_created_at: Option<DateTime<Utc>>,
+    pub contract_signed_at: Option<DateTime<Utc>>,
+    pub first_delivery_at: Option<DateTime<Utc>>,
+    pub first_payment_at: Option<DateTime<Utc>>,
+    /// When the last receivable was settled, with every PO accepted.
+    pub cash_collected_at: Option<DateTime<Utc>>,
+    pub lead_to_opportunity_seconds: Option<i64>,
+    pub opportunity_to_contract_seconds: Option<i64>,
+    pub contract_to_first_delivery_seconds: Option<i64>,
+    pub first_delivery_to_cash_seconds: Option<i64>,
+    pub lead_to_cash_seconds: Option<i64>,
+    /// The first hand-off not reached yet; null once all cash is in.
+    pub waiting_for: Option<LeadToCashStep>,
+}
+
+fn seconds(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
+    Some((to? - from?).num_seconds())
+}
+
+/// The whole trace of one deal, from lead to cash.
+#[derive(SimpleObject)]
+pub struct LeadToCash {
+    pub opportunity: Opportunity,
+    /// The lead it came from, if the caller may read leads.
+    pub lead: Option<Lead>,
+    /// Every quote version, oldest first.
+    pub quotes: Vec<Quote>,
+    pub contracts: Vec<Contract>,
+    pub purchase_orders: Vec<PurchaseOrder>,
+    pub receivables: Vec<Receivable>,
+    pub timing: LeadToCashTiming,
+}
 
 /// A half-open time range: from inclusive, to exclusive.
 #[derive(InputObject, Clone, Copy)]
@@ -120,6 +188,54 @@ impl ReportQuery {
             leads_converted: p.leads_converted,
             deals_won: p.deals_won,
             deals_lost: p.deals_lost,
+        })
+    }
+
+    /// Everything about one deal, from its lead to its cash, and where it waits.
+    async fn lead_to_cash(
+        &self,
+        ctx: &Context<'_>,
+        opportunity_id: Uuid,
+    ) -> async_graphql::Result<LeadToCash> {
+        let t = lead_to_cash::trace(ctx.db()?, ctx.actor()?, opportunity_id).await?;
+        let timing = &t.timing;
+        let timing = LeadToCashTiming {
+            lead_created_at: timing.lead_created_at,
+            opportunity_created_at: timing.opportunity_created_at,
+            contract_signed_at: timing.contract_signed_at,
+            first_delivery_at: timing.first_delivery_at,
+            first_payment_at: timing.first_payment_at,
+            cash_collected_at: timing.cash_collected_at,
+            lead_to_opportunity_seconds: seconds(
+                timing.lead_created_at,
+                timing.opportunity_created_at,
+            ),
+            opportunity_to_contract_seconds: seconds(
+                timing.opportunity_created_at,
+                timing.contract_signed_at,
+            ),
+            contract_to_first_delivery_seconds: seconds(
+                timing.contract_signed_at,
+                timing.first_delivery_at,
+            ),
+            first_delivery_to_cash_seconds: seconds(
+                timing.first_delivery_at,
+                timing.cash_collected_at,
+            ),
+            lead_to_cash_seconds: seconds(
+                timing.lead_created_at.or(timing.opportunity_created_at),
+                timing.cash_collected_at,
+            ),
+            waiting_for: timing.waiting_for.map(Into::into),
+        };
+        Ok(LeadToCash {
+            opportunity: t.opportunity.into(),
+            lead: t.lead.map(Into::into),
+            quotes: t.quotes.into_iter().map(Into::into).collect(),
+            contracts: t.contracts.into_iter().map(Into::into).collect(),
+            purchase_orders: t.orders.into_iter().map(Into::into).collect(),
+            receivables: t.receivables.into_iter().map(Into::into).collect(),
+            timing,
         })
     }
 

@@ -6,15 +6,22 @@
 
 mod accounts;
 mod auth;
+mod billing;
 mod contracts;
+mod erp;
+mod events;
 mod graphiql;
 mod helpers;
 mod http;
+mod idempotency;
+mod lead_to_cash;
 mod leads;
 mod loaders;
 mod opportunities;
 mod outbox;
 mod products;
+mod purchase_orders;
 mod quotes;
 mod schema;
 mod service_cases;
+mod webhooks;
