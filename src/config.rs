@@ -86,6 +86,10 @@ pub struct WorkerSettings {
     /// Longest retry delay in seconds.
     #[arg(long, env = "LTC_JOB_BACKOFF_CAP_SECS", default_value_t = 3600)]
     pub job_backoff_cap_secs: u64,
+
+    /// Days a finished job is kept before housekeeping deletes it.
+    #[arg(long, env = "LTC_JOB_RETENTION_DAYS", default_value_t = 7)]
+    pub job_retention_days: i64,
 }
 
 impl Default for WorkerSettings {
@@ -97,6 +101,7 @@ impl Default for WorkerSettings {
             job_lease_secs: 60,
             job_backoff_base_ms: 2000,
             job_backoff_cap_secs: 3600,
+            job_retention_days: 7,
         }
     }
 }
@@ -119,11 +124,11 @@ impl WorkerSettings {
 #[derive(Clone, Copy, Debug, Args)]
 pub struct QuotePolicy {
     /// A line discount above this percent needs approval.
-    #[arg(long, env = "LTC_QUOTE_LINE_DISCOUNT_THRESHOLD", default_value_t = rust_decimal::Decimal::from(15))]
+    #[arg(long = "quote-line-discount-threshold", env = "LTC_QUOTE_LINE_DISCOUNT_THRESHOLD", default_value_t = rust_decimal::Decimal::from(15))]
     pub line_discount_threshold: rust_decimal::Decimal,
 
     /// An overall discount (total discount over subtotal) above this percent needs approval.
-    #[arg(long, env = "LTC_QUOTE_TOTAL_DISCOUNT_THRESHOLD", default_value_t = rust_decimal::Decimal::from(10))]
+    #[arg(long = "quote-total-discount-threshold", env = "LTC_QUOTE_TOTAL_DISCOUNT_THRESHOLD", default_value_t = rust_decimal::Decimal::from(10))]
     pub total_discount_threshold: rust_decimal::Decimal,
 }
 

@@ -69,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
             let db = ltc::db::connect(&settings.store, Some(metrics)).await?;
             ltc::db::migrate(&db).await?;
             ltc::renewals::job::schedule(&db, &settings.renewals, ltc::db::now()).await?;
+            ltc::outbox::prune::schedule(&db).await?;
             let worker = ltc::startup::worker(&settings, &db)?;
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let running = tokio::spawn(worker.run(stopped));

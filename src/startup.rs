@@ -31,6 +31,10 @@ pub fn job_handlers(
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
     let mut handlers = crate::connectors::handlers(settings, db)?;
     handlers.extend(crate::renewals::job::handlers(&settings.renewals, db));
+    handlers.extend(crate::outbox::prune::handlers(
+        db,
+        settings.worker.job_retention_days,
+    ));
     Ok(handlers)
 }
 
@@ -68,6 +72,7 @@ impl Application {
         );
         let worker = if settings.worker.worker_enabled {
             crate::renewals::job::schedule(&db, &settings.renewals, db::now()).await?;
+            crate::outbox::prune::schedule(&db).await?;
             Some(worker(settings, &db)?)
         } else {
             None

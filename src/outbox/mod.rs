@@ -6,6 +6,7 @@
 
 pub mod backoff;
 pub mod handler;
+pub mod prune;
 pub mod repo;
 pub mod schema;
 pub mod worker;

@@ -176,3 +176,13 @@ pub async fn latest_for(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<O
         .one(db)
         .await?)
 }
+
+/// Deletes finished jobs older than `before`; dead ones stay for a person.
+pub async fn prune_done(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64> {
+    let result = job::Entity::delete_many()
+        .filter(job::Column::Status.eq(JobStatus::Done))
+        .filter(job::Column::FinishedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

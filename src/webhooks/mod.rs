@@ -50,7 +50,7 @@ mod hubspot;
 mod leads;
 mod payload;
 mod reply;
-mod repo;
+pub mod repo;
 
 use std::{collections::BTreeSet, sync::Arc};
 

@@ -57,3 +57,18 @@ pub async fn set_response(
     .await?;
     Ok(())
 }
+
+/// Deletes receipts older than `before`. A message older than the signature
+/// tolerance (5 minutes) is refused as stale anyway, so an old receipt can
+/// no longer catch a replay.
+pub async fn prune(
+    db: &impl sea_orm::ConnectionTrait,
+    before: chrono::DateTime<chrono::Utc>,
+) -> crate::Result<u64> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let result = entity::webhook_receipt::Entity::delete_many()
+        .filter(entity::webhook_receipt::Column::ReceivedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

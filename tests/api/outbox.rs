@@ -238,3 +238,60 @@ async fn two_workers_drain_500_jobs_and_run_each_once() {
             .all(|(s, a)| s == "Done" && *a == 1)
     );
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_old_finished_jobs_and_keeps_dead_ones() {
+    let (db, _dir) = database().await;
+    let old_done = enqueue(&db, "test.count", json!({"n": 1}), None)
+        .await
+        .unwrap();
+    let old_dead = enqueue(&db, "test.count", json!({"n": 2}), None)
+        .await
+        .unwrap();
+    let new_done = enqueue(&db, "test.count", json!({"n": 3}), None)
+        .await
+        .unwrap();
+    let long_ago = ltc::db::now() - chrono::Duration::days(30);
+    let backend = db.get_database_backend();
+    for (job, status, finished) in [
+        (&old_done, "DONE", long_ago),
+        (&old_dead, "DEAD", long_ago),
+        (&new_done, "DONE", ltc::db::now()),
+    ] {
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => {
+                "UPDATE jobs SET status = $1, finished_at = $2 WHERE id = $3"
+            }
+            _ => "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?",
+        };
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [status.into(), finished.into(), job.id.into()],
+        ))
+        .await
+        .unwrap();
+    }
+    ltc::outbox::repo::enqueue(&db, ltc::outbox::prune::KIND, json!({}), None)
+        .await
+        .unwrap();
+    let worker = Worker::new(db.clone(), ltc::outbox::prune::handlers(&db, 7), options(4));
+    worker.run_once().await.unwrap();
+    use sea_orm::EntityTrait;
+    let left: Vec<(uuid::Uuid, String)> = entity::job::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.id, j.kind))
+        .collect();
+    let ids: Vec<uuid::Uuid> = left.iter().map(|(id, _)| *id).collect();
+    assert!(!ids.contains(&old_done.id));
+    assert!(ids.contains(&old_dead.id) && ids.contains(&new_done.id));
+    // The round ran and scheduled the next one.
+    let prunes = left
+        .iter()
+        .filter(|(_, k)| k == ltc::outbox::prune::KIND)
+        .count();
+    assert_eq!(prunes, 2);
+}
