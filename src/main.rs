@@ -25,6 +25,8 @@ enum Command {
     Migrate(StoreSettings),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Fill an empty database with a deterministic book of business (migrates first).
+    Seed(ltc::seed::SeedArgs),
     /// Sign a bearer token with the HS256 secret, for development and scripts.
     Token {
         /// The user id (`sub` claim).
@@ -83,6 +85,12 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied");
         }
         Command::Schema => print!("{}", ltc::graphql::sdl()),
+        Command::Seed(args) => {
+            let options = args.options()?;
+            let db = ltc::db::connect(&args.store, None).await?;
+            ltc::db::migrate(&db).await?;
+            ltc::seed::run(&db, &options, &|line| println!("{line}")).await?;
+        }
         Command::Token {
             sub,
             name,
