@@ -14,6 +14,7 @@ mod m20261127_000008_create_fulfilment_and_cash;
 mod m20261127_000009_create_jobs;
 mod m20261127_000010_create_webhook_receipts;
 mod m20261127_000011_create_idempotency_and_subscriptions;
+mod m20261127_000012_add_list_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_jobs::Migration),
             Box::new(m20261127_000010_create_webhook_receipts::Migration),
             Box::new(m20261127_000011_create_idempotency_and_subscriptions::Migration),
+            Box::new(m20261127_000012_add_list_indexes::Migration),
         ]
     }
 }
