@@ -14,7 +14,28 @@ pub struct MoneyOut {
     pub currency: String,
 }
 
+impl From<crate::money::Money> for MoneyOut {
+    fn from(m: crate::money::Money) -> Self {
+        MoneyOut {
+            amount: m.amount,
+            currency: m.currency.code().to_owned(),
+        }
+    }
+}
+
 impl MoneyOut {
+    /// From stored minor units; a code ltc does not know (never written by
+    /// ltc itself) shows the raw minor units rather than failing the field.
+    pub fn in_minor_units(minor: i64, currency: &str) -> MoneyOut {
+        match crate::money::Currency::parse("currency", currency) {
+            Ok(c) => crate::money::Money::from_minor(minor, c).into(),
+            Err(_) => MoneyOut {
+                amount: Decimal::from(minor),
+                currency: currency.to_owned(),
+            },
+        }
+    }
+
     /// From stored minor units and currency code.
     pub fn from_minor(minor: Option<i64>, currency: Option<&str>) -> Option<MoneyOut> {
         let currency = crate::money::Currency::parse("currency", currency?).ok()?;

@@ -26,7 +26,6 @@ use crate::{
         pagination::{Conn, SortDirection, connection, cost, nested_list_cost, page_request},
     },
     history::schema::{Transition, history_of},
-    money::{Currency, Money},
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -47,19 +46,6 @@ pub enum PaymentSource {
     Billing,
 }
 
-fn money(minor: i64, currency: &str) -> MoneyOut {
-    match Currency::parse("currency", currency) {
-        Ok(c) => MoneyOut {
-            amount: Money::from_minor(minor, c).amount,
-            currency: c.code().to_owned(),
-        },
-        Err(_) => MoneyOut {
-            amount: Decimal::from(minor),
-            currency: currency.to_owned(),
-        },
-    }
-}
-
 /// Cash received against a receivable.
 #[derive(SimpleObject)]
 pub struct Payment {
@@ -76,7 +62,7 @@ impl From<payment::Model> for Payment {
     fn from(m: payment::Model) -> Self {
         Payment {
             id: m.id,
-            amount: money(m.amount_minor, &m.currency),
+            amount: MoneyOut::in_minor_units(m.amount_minor, &m.currency),
             received_at: m.received_at,
             reference: m.reference,
             source: m.source.into(),
@@ -133,9 +119,9 @@ impl From<receivable::Model> for Receivable {
             purchase_order_id: m.purchase_order_id,
             trigger: m.trigger.into(),
             status: m.status.into(),
-            amount: money(m.amount_minor, &m.currency),
-            paid: money(m.paid_minor, &m.currency),
-            outstanding: money(m.amount_minor - m.paid_minor, &m.currency),
+            amount: MoneyOut::in_minor_units(m.amount_minor, &m.currency),
+            paid: MoneyOut::in_minor_units(m.paid_minor, &m.currency),
+            outstanding: MoneyOut::in_minor_units(m.amount_minor - m.paid_minor, &m.currency),
             due_date: m.due_date,
             billing_invoice_id: m.billing_invoice_id.clone(),
             invoiced_at: m.invoiced_at,
@@ -200,12 +186,12 @@ pub struct AgingBuckets {
 impl AgingBuckets {
     fn new(b: &Buckets, currency: &str) -> Self {
         AgingBuckets {
-            current: money(b.current, currency),
-            days_1_to_30: money(b.days_1_30, currency),
-            days_31_to_60: money(b.days_31_60, currency),
-            days_61_to_90: money(b.days_61_90, currency),
-            over_90_days: money(b.days_over_90, currency),
-            total: money(b.total(), currency),
+            current: MoneyOut::in_minor_units(b.current, currency),
+            days_1_to_30: MoneyOut::in_minor_units(b.days_1_30, currency),
+            days_31_to_60: MoneyOut::in_minor_units(b.days_31_60, currency),
+            days_61_to_90: MoneyOut::in_minor_units(b.days_61_90, currency),
+            over_90_days: MoneyOut::in_minor_units(b.days_over_90, currency),
+            total: MoneyOut::in_minor_units(b.total(), currency),
         }
     }
 }
@@ -327,8 +313,8 @@ impl ReceivableQuery {
         let dso = aging::dso(ctx.db()?, ctx.actor()?, as_of, days, &currency).await?;
         Ok(Dso {
             days: dso.days,
-            owed: money(dso.owed_minor, &currency),
-            invoiced: money(dso.invoiced_minor, &currency),
+            owed: MoneyOut::in_minor_units(dso.owed_minor, &currency),
+            invoiced: MoneyOut::in_minor_units(dso.invoiced_minor, &currency),
         })
     }
 }

@@ -124,13 +124,6 @@ pub struct Pipeline {
     pub deals_lost: u64,
 }
 
-fn out(m: Money) -> MoneyOut {
-    MoneyOut {
-        amount: m.amount,
-        currency: m.currency.code().to_owned(),
-    }
-}
-
 #[derive(SimpleObject)]
 pub struct TeamPerformanceLine {
     pub user_id: String,
@@ -178,8 +171,8 @@ impl ReportQuery {
                 .map(|s| PipelineStage {
                     stage: s.stage.into(),
                     count: s.count,
-                    amount: out(s.amount),
-                    weighted_amount: out(s.weighted),
+                    amount: MoneyOut::from(s.amount),
+                    weighted_amount: MoneyOut::from(s.weighted),
                 })
                 .collect(),
             lead_conversion_rate: p.lead_conversion_rate,
@@ -254,8 +247,8 @@ impl ReportQuery {
                 Some(TeamPerformanceLine {
                     user_id: key.user_id,
                     role: entity::enums::TeamRole::from(key.role).into(),
-                    won: out(Money::from_minor(figures.won_minor, currency)),
-                    cash_collected: out(Money::from_minor(figures.cash_minor, currency)),
+                    won: MoneyOut::from(Money::from_minor(figures.won_minor, currency)),
+                    cash_collected: MoneyOut::from(Money::from_minor(figures.cash_minor, currency)),
                 })
             })
             .collect())
