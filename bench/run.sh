@@ -150,7 +150,6 @@ print(json.dumps({"query": query, "variables": json.loads(sys.argv[2])}))
 PY
 }
 body q1_pipeline '{}'
-body q1b_accepted_quotes '{}'
 body q2_inbox '{}'
 body q3_lead_to_cash "{\"id\": \"$DEAL\"}"
 body q4_aging "{\"asOf\": \"$AS_OF\"}"
@@ -202,7 +201,6 @@ IDLE_BEFORE=$(statements "$PORT"); sleep 2; IDLE_AFTER=$(statements "$PORT")
 note "Idle server: $((${IDLE_AFTER%.*} - ${IDLE_BEFORE%.*})) SQL statements in 2 s (background work that would skew the per-request counts)."
 
 measure q1_pipeline "$MANAGER"
-measure q1b_accepted_quotes "$MANAGER"
 measure q2_inbox "$MANAGER"
 measure q3_lead_to_cash "$MANAGER"
 measure q4_aging "$MANAGER"
@@ -250,7 +248,7 @@ note "Server peak resident memory over the whole single-instance run (VmHWM): $(
 
 # --- the database's own limit ------------------------------------------------
 say "hand-written SQL with pgbench, ${SQL_DURATION}s each"
-for name in q1_pipeline q1b_accepted_quotes q2_inbox q3_lead_to_cash q4_aging; do
+for name in q1_pipeline q2_inbox q3_lead_to_cash q4_aging; do
   for clients in 1 16; do
     prefix=$OUT/raw/pgbench-$name-c$clients
     (cd "$OUT/raw" && pgbench -n -M prepared -f "$HERE/sql/$name.sql" -T "$SQL_DURATION" -c "$clients" \

@@ -8,6 +8,11 @@ use ltc::{
     startup::{Application, shutdown_signal},
 };
 
+// glibc malloc and its arena lock took about 40 % of the server's CPU under load
+// (BENCHMARKS.md); resolving GraphQL allocates many small short-lived values.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "ltc", version, about = "Lead to Cash GraphQL API")]
 struct Cli {

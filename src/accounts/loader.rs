@@ -3,12 +3,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::account;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 pub struct AccountLoader {
@@ -33,12 +34,10 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
-    request.data(DataLoader::new(
-        AccountLoader {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        },
-        tokio::spawn,
-    ))
+    request.data(batcher.loader(AccountLoader {
+        db: db.clone(),
+        visibility: visibility.clone(),
+    }))
 }

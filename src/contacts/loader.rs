@@ -2,12 +2,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::contact;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 pub struct ContactLoader {
@@ -47,17 +48,12 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            ContactLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ContactsByAccount { db: db.clone() },
-            tokio::spawn,
-        ))
+        .data(batcher.loader(ContactLoader {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
+        .data(batcher.loader(ContactsByAccount { db: db.clone() }))
 }

@@ -3,12 +3,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{contract_line, payment_milestone};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 /// Keyed by contract id: its lines in order. Callers already see the contract.
@@ -52,14 +53,9 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     _visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            ContractLinesLoader { db: db.clone() },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            PaymentTermsLoader { db: db.clone() },
-            tokio::spawn,
-        ))
+        .data(batcher.loader(ContractLinesLoader { db: db.clone() }))
+        .data(batcher.loader(PaymentTermsLoader { db: db.clone() }))
 }

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub mod cost;
 pub mod keyset;
 pub use keyset::{Page, PageRequest, SortValue, fetch_page};
 
@@ -42,9 +43,12 @@ pub async fn connect(
     let mut db = Database::connect(options)
         .await
         .context("connecting to the database")?;
-    if let Some(metrics) = metrics {
-        db.set_metric_callback(move |info| metrics.observe_statement(info));
-    }
+    db.set_metric_callback(move |info| {
+        cost::record(info.elapsed);
+        if let Some(metrics) = &metrics {
+            metrics.observe_statement(info);
+        }
+    });
     Ok(db)
 }
 

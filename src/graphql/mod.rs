@@ -138,6 +138,7 @@ pub fn with_request_data(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     actor: Option<Arc<Actor>>,
+    batcher: &batch::Batcher,
 ) -> async_graphql::Request {
     let mut request = request.data(Caller(actor.clone()));
     let Some(actor) = actor else {
@@ -156,7 +157,7 @@ pub fn with_request_data(
         crate::receivables::loader::register,
         crate::history::loader::register,
     ] {
-        request = register(request, db, &visibility);
+        request = register(request, db, &visibility, batcher);
     }
     request
 }

@@ -2,12 +2,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::transition;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::Error;
+use crate::graphql::batch::Batcher;
 
 /// Keyed by the subject's id; callers have already checked they see the subject.
 pub struct HistoryLoader {
@@ -31,9 +32,7 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     _visibility: &crate::auth::Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
-    request.data(DataLoader::new(
-        HistoryLoader { db: db.clone() },
-        tokio::spawn,
-    ))
+    request.data(batcher.loader(HistoryLoader { db: db.clone() }))
 }

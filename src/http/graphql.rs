@@ -12,7 +12,7 @@ use async_graphql::{
 use axum::{
     body::Bytes,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -22,7 +22,13 @@ use super::{
     AppState, graphiql,
     idempotency::{self, Claim},
 };
-use crate::{auth::Actor, graphql::with_request_data};
+use crate::{
+    auth::Actor,
+    db::cost::{self, Cost},
+    graphql::{batch::Batcher, with_request_data},
+};
+
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -236,9 +242,14 @@ async fn execute(
         }
         _ => None,
     };
-    let request = with_request_data(request, &state.db, actor);
-    match claim {
-        None => respond(format, state.schema.execute(request).await),
+    let batcher = Batcher::new();
+    let cost = Arc::new(Cost::default());
+    let request = with_request_data(request, &state.db, actor, &batcher);
+    let mut response = match claim {
+        None => {
+            let run = batcher.run(state.schema.execute(request));
+            respond(format, cost::measure(cost.clone(), run).await)
+        }
         Some(Claim::Refuse {
             status,
             code,
@@ -252,12 +263,13 @@ async fn execute(
             response
         }
         Some(Claim::Run(ticket)) => {
-            let (schema, db) = (state.schema.clone(), state.db.clone());
+            let (schema, db, measured) = (state.schema.clone(), state.db.clone(), cost.clone());
             // On its own task, so it finishes and stores its outcome even if
             // the client goes away: the retry must find it.
             let run = tokio::spawn(
                 async move {
-                    let (status, body) = outcome(schema.execute(request).await);
+                    let run = batcher.run(schema.execute(request));
+                    let (status, body) = outcome(cost::measure(measured, run).await);
                     ticket.settle(&db, status, &body).await;
                     (status, body)
                 }
@@ -276,7 +288,13 @@ async fn execute(
                 }
             }
         }
+    };
+    if cost.statements() > 0
+        && let Ok(value) = HeaderValue::from_str(&cost.server_timing())
+    {
+        response.headers_mut().insert(SERVER_TIMING, value);
     }
+    response
 }
 
 fn operation_type(operations: &DocumentOperations, name: Option<&str>) -> Option<OperationType> {

@@ -2,12 +2,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::lead;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 pub struct LeadLoader {
@@ -52,20 +53,15 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            LeadLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            DuplicatesLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
+        .data(batcher.loader(LeadLoader {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
+        .data(batcher.loader(DuplicatesLoader {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
 }

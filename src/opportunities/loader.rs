@@ -2,12 +2,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{opportunity, team_member};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 pub struct OpportunityLoader {
@@ -67,21 +68,16 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            OpportunityLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            OpportunitiesByAccount {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(TeamLoader { db: db.clone() }, tokio::spawn))
+        .data(batcher.loader(OpportunityLoader {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
+        .data(batcher.loader(OpportunitiesByAccount {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
+        .data(batcher.loader(TeamLoader { db: db.clone() }))
 }

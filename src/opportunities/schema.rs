@@ -26,6 +26,7 @@ use crate::{
     },
     history::schema::{Transition, history_of},
     leads::schema::{Lead, load_lead},
+    quotes::schema::{Quote, load_accepted_quote},
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +129,12 @@ impl Opportunity {
     /// The lead this deal came from, if the caller may read leads.
     async fn lead(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Lead>> {
         load_lead(ctx, self.lead_id).await
+    }
+
+    /// The quote the customer accepted, which the contract follows; null
+    /// until one is accepted.
+    async fn accepted_quote(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Quote>> {
+        load_accepted_quote(ctx, self.id).await
     }
 
     /// The deal team, in the order its members joined.

@@ -4,12 +4,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{price, product};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 pub struct ProductLoader {
@@ -46,14 +47,9 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     _visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            ProductLoader { db: db.clone() },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            PricesByProduct { db: db.clone() },
-            tokio::spawn,
-        ))
+        .data(batcher.loader(ProductLoader { db: db.clone() }))
+        .data(batcher.loader(PricesByProduct { db: db.clone() }))
 }

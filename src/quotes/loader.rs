@@ -4,12 +4,13 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{quote, quote_line};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 pub struct QuoteLoader {
@@ -26,6 +27,21 @@ impl Loader<Uuid> for QuoteLoader {
             .await
             .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|q| (q.id, q)).collect())
+    }
+}
+
+/// Keyed by opportunity id: the deal's accepted quote. Callers already see the deal.
+pub struct AcceptedQuoteLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for AcceptedQuoteLoader {
+    type Value = quote::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = repo::accepted_of(&self.db, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|q| (q.opportunity_id, q)).collect())
     }
 }
 
@@ -49,17 +65,13 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            QuoteLoader {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            QuoteLinesLoader { db: db.clone() },
-            tokio::spawn,
-        ))
+        .data(batcher.loader(QuoteLoader {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
+        .data(batcher.loader(QuoteLinesLoader { db: db.clone() }))
+        .data(batcher.loader(AcceptedQuoteLoader { db: db.clone() }))
 }

@@ -62,6 +62,19 @@ pub async fn find_visible_many(
         .await?)
 }
 
+/// The accepted quote of each of these deals (at most one each, by a
+/// partial unique index). Callers already see the deals.
+pub async fn accepted_of(
+    db: &impl ConnectionTrait,
+    opportunity_ids: &[Uuid],
+) -> Result<Vec<quote::Model>> {
+    Ok(quote::Entity::find()
+        .filter(quote::Column::OpportunityId.is_in(opportunity_ids.iter().copied()))
+        .filter(quote::Column::Status.eq(QuoteStatus::Accepted))
+        .all(db)
+        .await?)
+}
+
 /// The lines of these quotes, in order.
 pub async fn lines_of(
     db: &impl ConnectionTrait,

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{
     lifecycle,
     lines::LineRequest,
-    loader::{QuoteLinesLoader, QuoteLoader},
+    loader::{AcceptedQuoteLoader, QuoteLinesLoader, QuoteLoader},
     pricing,
     repo::ListFilter,
     service::{self, NewQuote, QuotePatch},
@@ -216,6 +216,18 @@ pub async fn load_quote(
     }
     let loader = ctx.data::<DataLoader<QuoteLoader>>()?;
     Ok(loader.load_one(id).await?.map(Quote::from))
+}
+
+/// The deal's accepted quote, if it has one and the caller reads quotes.
+pub async fn load_accepted_quote(
+    ctx: &Context<'_>,
+    opportunity_id: Uuid,
+) -> async_graphql::Result<Option<Quote>> {
+    if !ctx.actor()?.can(Capability::ReadAccounts) {
+        return Ok(None);
+    }
+    let loader = ctx.data::<DataLoader<AcceptedQuoteLoader>>()?;
+    Ok(loader.load_one(opportunity_id).await?.map(Quote::from))
 }
 
 #[derive(InputObject)]

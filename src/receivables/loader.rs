@@ -2,15 +2,18 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{payment, receivable};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
+use crate::graphql::batch::Batcher;
 use crate::{Error, auth::Visibility};
 
 /// Keyed by receivable id; the receivable was already checked for visibility.
+/// It keeps what it loaded (and what it is fed) for the request: the
+/// lead-to-cash trace reads the payments before its receivables resolve.
 pub struct PaymentsLoader {
     pub db: DatabaseConnection,
 }
@@ -20,6 +23,7 @@ impl Loader<Uuid> for PaymentsLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        eprintln!("DBG payments load {keys:?}");
         let rows = repo::payments_for(&self.db, keys).await.map_err(Arc::new)?;
         Ok(crate::graphql::batch::grouped(rows, |r| {
             Some(r.receivable_id)
@@ -72,24 +76,16 @@ pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
     visibility: &Visibility,
+    batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(DataLoader::new(
-            PaymentsLoader { db: db.clone() },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ReceivablesByContract {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
-        .data(DataLoader::new(
-            ReceivablesByOrder {
-                db: db.clone(),
-                visibility: visibility.clone(),
-            },
-            tokio::spawn,
-        ))
+        .data(batcher.caching_loader(PaymentsLoader { db: db.clone() }))
+        .data(batcher.loader(ReceivablesByContract {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
+        .data(batcher.loader(ReceivablesByOrder {
+            db: db.clone(),
+            visibility: visibility.clone(),
+        }))
 }

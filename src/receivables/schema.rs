@@ -1,7 +1,8 @@
 //! The GraphQL face of receivables, payments, aging and DSO.
 
 use async_graphql::{
-    ComplexObject, Context, Enum, InputObject, Object, SimpleObject, dataloader::DataLoader,
+    ComplexObject, Context, Enum, InputObject, Object, SimpleObject,
+    dataloader::{DataLoader, HashMapCache},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{enums, payment, receivable};
@@ -150,7 +151,7 @@ impl Receivable {
 
     #[graphql(complexity = "nested_list_cost(child_complexity)")]
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
-        let loader = ctx.data::<DataLoader<PaymentsLoader>>()?;
+        let loader = ctx.data::<DataLoader<PaymentsLoader, HashMapCache>>()?;
         Ok(loader
             .load_one(self.id)
             .await?

@@ -32,6 +32,8 @@ pub struct Trace {
     pub contracts: Vec<contract::Model>,
     pub orders: Vec<purchase_order::Model>,
     pub receivables: Vec<receivable::Model>,
+    /// The receivables' payments, which the answer shows under each of them.
+    pub payments: Vec<payment::Model>,
     pub timing: Timing,
 }
 
@@ -114,29 +116,41 @@ pub async fn trace(db: &DatabaseConnection, actor: &Actor, opportunity_id: Uuid)
     let opportunity = opportunities::repo::find_visible(db, &visibility, opportunity_id)
         .await?
         .ok_or(Error::NotFound("opportunity"))?;
-    let lead = match opportunity.lead_id {
-        Some(id) if actor.can(Capability::ReadLeads) => {
+    // Everything below hangs off the deal or its contracts: two rounds of
+    // independent reads instead of one read after another.
+    let lead = async {
+        match opportunity.lead_id {
             // The deal's own lead is part of its trace for whoever sees the deal.
-            leads::repo::find_visible(db, &crate::auth::Visibility::All, id).await?
+            Some(id) if actor.can(Capability::ReadLeads) => {
+                leads::repo::find_visible(db, &crate::auth::Visibility::All, id).await
+            }
+            _ => Ok(None),
         }
-        _ => None,
     };
-    let quotes = repo::quotes_of(db, opportunity.id).await?;
-    let contracts = repo::contracts_of(db, opportunity.id).await?;
+    let (lead, quotes, contracts) = tokio::try_join!(
+        lead,
+        repo::quotes_of(db, opportunity.id),
+        repo::contracts_of(db, opportunity.id),
+    )?;
     let contract_ids: Vec<Uuid> = contracts.iter().map(|c| c.id).collect();
-    let orders = if actor.can(Capability::ReadOrders) {
-        repo::orders_of(db, &contract_ids).await?
-    } else {
-        Vec::new()
+    let orders = async {
+        if actor.can(Capability::ReadOrders) {
+            repo::orders_of(db, &contract_ids).await
+        } else {
+            Ok(Vec::new())
+        }
     };
-    let (receivables, payments) = if actor.can(Capability::ReadReceivables) {
-        let receivables = repo::receivables_of(db, &contract_ids).await?;
-        let ids: Vec<Uuid> = receivables.iter().map(|r| r.id).collect();
-        let payments = repo::payments_of(db, &ids).await?;
-        (receivables, payments)
-    } else {
-        (Vec::new(), Vec::new())
+    let cash = async {
+        if actor.can(Capability::ReadReceivables) {
+            tokio::try_join!(
+                repo::receivables_of(db, &contract_ids),
+                repo::payments_under(db, &contract_ids),
+            )
+        } else {
+            Ok((Vec::new(), Vec::new()))
+        }
     };
+    let (orders, (receivables, payments)) = tokio::try_join!(orders, cash)?;
     let timing = timing(
         lead.as_ref(),
         &opportunity,
@@ -153,6 +167,7 @@ pub async fn trace(db: &DatabaseConnection, actor: &Actor, opportunity_id: Uuid)
         contracts,
         orders,
         receivables,
+        payments,
         timing,
     })
 }

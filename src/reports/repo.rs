@@ -279,13 +279,21 @@ pub async fn receivables_of(
         .await?)
 }
 
-/// The payments on these receivables.
-pub async fn payments_of(
+/// The payments on the receivables of these contracts.
+pub async fn payments_under(
     db: &impl ConnectionTrait,
-    receivable_ids: &[Uuid],
+    contract_ids: &[Uuid],
 ) -> Result<Vec<payment::Model>> {
+    use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
+    let receivables = receivable::Entity::find()
+        .select_only()
+        .column(receivable::Column::Id)
+        .filter(receivable::Column::ContractId.is_in(contract_ids.iter().copied()))
+        .into_query();
     Ok(payment::Entity::find()
-        .filter(payment::Column::ReceivableId.is_in(receivable_ids.iter().copied()))
+        .filter(payment::Column::ReceivableId.in_subquery(receivables))
+        .order_by_asc(payment::Column::ReceivedAt)
+        .order_by_asc(payment::Column::Id)
         .all(db)
         .await?)
 }

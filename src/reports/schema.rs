@@ -1,7 +1,13 @@
 //! The GraphQL face of the reports.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use std::collections::HashMap;
+
+use async_graphql::{
+    Context, InputObject, Object, SimpleObject,
+    dataloader::{DataLoader, HashMapCache},
+};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::payment;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -19,7 +25,7 @@ use crate::{
     opportunities::schema::{OpportunityStage, TeamRole},
     purchase_orders::schema::PurchaseOrder,
     quotes::schema::Quote,
-    receivables::schema::Receivable,
+    receivables::{loader::PaymentsLoader, schema::Receivable},
 };
 
 /// The next hand-off a deal waits for.
@@ -191,6 +197,15 @@ impl ReportQuery {
         opportunity_id: Uuid,
     ) -> async_graphql::Result<LeadToCash> {
         let t = lead_to_cash::trace(ctx.db()?, ctx.actor()?, opportunity_id).await?;
+        // Each receivable's `payments` then comes from what the trace read.
+        let mut by_receivable: HashMap<Uuid, Vec<payment::Model>> =
+            t.receivables.iter().map(|r| (r.id, Vec::new())).collect();
+        for p in t.payments {
+            by_receivable.entry(p.receivable_id).or_default().push(p);
+        }
+        ctx.data::<DataLoader<PaymentsLoader, HashMapCache>>()?
+            .feed_many(by_receivable)
+            .await;
         let timing = &t.timing;
         let timing = LeadToCashTiming {
             lead_created_at: timing.lead_created_at,
