@@ -184,6 +184,20 @@ pub async fn insert_payment(
     Ok(row.into_active_model().reset_all().insert(db).await?)
 }
 
+/// When the receivable's latest payment arrived (by its date of receipt,
+/// not the order in which payments were recorded).
+pub async fn last_payment_received(
+    db: &impl ConnectionTrait,
+    receivable_id: Uuid,
+) -> Result<Option<DateTime<Utc>>> {
+    Ok(payment::Entity::find()
+        .filter(payment::Column::ReceivableId.eq(receivable_id))
+        .order_by_desc(payment::Column::ReceivedAt)
+        .one(db)
+        .await?
+        .map(|p| p.received_at))
+}
+
 pub async fn payments_for(
     db: &impl ConnectionTrait,
     receivable_ids: &[Uuid],
