@@ -33,6 +33,10 @@ pub struct Model {
     /// Why it was written off or cancelled, and when.
     pub closed_reason: Option<String>,
     pub closed_at: Option<DateTimeUtc>,
+    /// When it stopped owing: the last payment's receipt once paid in full,
+    /// or `closed_at` when written off or cancelled. Aging as of a date
+    /// reads only rows still open then (null, or later than that date).
+    pub settled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

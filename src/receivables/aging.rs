@@ -7,53 +7,32 @@
 //!
 //! DSO (days sales outstanding) = owed at `asOf` ÷ amount invoiced in the
 //! `days` days up to `asOf` × `days`; null when nothing was invoiced then.
+//!
+//! The netting and bucketing run in SQL over the receivables still open at
+//! `asOf` (see `repo::owed_by_account_and_due`), and the accounts come a page
+//! at a time, so a report costs a fixed number of statements and what it
+//! reads follows what is owed, not how much was ever invoiced.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::repo;
+pub use super::repo::Buckets;
+use super::repo::{self, AgingScope};
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
+    db::{Counter, Page, PageRequest, SortValue},
     money::Currency,
 };
 
-/// Owed amounts in minor units per bucket.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Buckets {
-    pub current: i64,
-    pub days_1_30: i64,
-    pub days_31_60: i64,
-    pub days_61_90: i64,
-    pub days_over_90: i64,
-}
-
-impl Buckets {
-    fn add(&mut self, days_past_due: i64, amount: i64) {
-        let slot = match days_past_due {
-            i64::MIN..=0 => &mut self.current,
-            1..=30 => &mut self.days_1_30,
-            31..=60 => &mut self.days_31_60,
-            61..=90 => &mut self.days_61_90,
-            _ => &mut self.days_over_90,
-        };
-        *slot += amount;
-    }
-
-    pub fn total(&self) -> i64 {
-        self.current + self.days_1_30 + self.days_31_60 + self.days_61_90 + self.days_over_90
-    }
-}
-
+/// An aging report the caller may read: its date, currency and the
+/// receivables the caller sees. Made only by [`report`], which checks who asks.
 pub struct Aging {
     pub currency: Currency,
     pub as_of: NaiveDate,
-    pub overall: Buckets,
-    pub accounts: Vec<(Uuid, Buckets)>,
+    scope: AgingScope,
 }
 
 /// The end of `day` in UTC: the moment "as of" a date means.
@@ -62,42 +41,51 @@ pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
         .and_utc()
 }
 
-pub async fn aging(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    as_of: NaiveDate,
-    currency: &str,
-) -> Result<Aging> {
+/// Where the buckets start: `as_of`, and 30, 60 and 90 days before it.
+fn bounds(as_of: NaiveDate) -> [NaiveDate; 4] {
+    [0, 30, 60, 90].map(|days| {
+        as_of
+            .checked_sub_days(Days::new(days))
+            .unwrap_or(NaiveDate::MIN)
+    })
+}
+
+/// Checks the caller may read receivables and the currency is one; reads nothing.
+pub fn report(actor: &Actor, as_of: NaiveDate, currency: &str) -> Result<Aging> {
     actor.require(Capability::ReadReceivables)?;
     let currency = Currency::parse("currency", currency)?;
-    let visibility = actor.visibility();
-    let moment = end_of_day(as_of);
-    let invoiced =
-        repo::invoiced_by_account_and_due(db, &visibility, moment, currency.code()).await?;
-    let paid = repo::paid_by_account_and_due(db, &visibility, moment, currency.code()).await?;
-    let mut owed: BTreeMap<(Uuid, NaiveDate), i64> = BTreeMap::new();
-    for (account, due, amount) in invoiced {
-        *owed.entry((account, due)).or_default() += amount;
-    }
-    for (account, due, amount) in paid {
-        *owed.entry((account, due)).or_default() -= amount;
-    }
-    let mut overall = Buckets::default();
-    let mut accounts: BTreeMap<Uuid, Buckets> = BTreeMap::new();
-    for ((account, due), amount) in owed {
-        if amount <= 0 {
-            continue;
-        }
-        let days = (as_of - due).num_days();
-        overall.add(days, amount);
-        accounts.entry(account).or_default().add(days, amount);
-    }
     Ok(Aging {
         currency,
         as_of,
-        overall,
-        accounts: accounts.into_iter().collect(),
+        scope: AgingScope {
+            visibility: actor.visibility(),
+            currency: currency.code().to_owned(),
+            as_of: end_of_day(as_of),
+            bounds: bounds(as_of),
+        },
     })
+}
+
+/// What is owed overall at `asOf`, per bucket.
+pub async fn overall(db: &DatabaseConnection, aging: &Aging) -> Result<Buckets> {
+    repo::aging_overall(db, &aging.scope).await
+}
+
+/// The order account pages run in: most owed first, then by account id.
+const ACCOUNT_ORDER: &str = "OwedDesc";
+
+/// One page of the accounts owing at `asOf`, most owed first, and a counter
+/// of them all.
+pub async fn accounts(
+    db: &DatabaseConnection,
+    aging: &Aging,
+    page: PageRequest,
+) -> Result<(Page<(Uuid, Buckets)>, Counter)> {
+    let page = page.ordered(ACCOUNT_ORDER, &sea_orm::Order::Desc, |k| {
+        matches!(k, SortValue::Int(_))
+    })?;
+    let rows = repo::aging_accounts(db, &aging.scope, &page).await?;
+    Ok((rows, repo::aging_accounts_counter(db, &aging.scope)))
 }
 
 pub struct Dso {
@@ -116,12 +104,12 @@ pub async fn dso(
     if !(1..=3650).contains(&days) {
         return Err(Error::validation("days", "must be between 1 and 3650"));
     }
-    let aging = aging(db, actor, as_of, currency).await?;
+    let aging = report(actor, as_of, currency)?;
+    let owed = overall(db, &aging).await?.total();
     let to = end_of_day(as_of);
     let from = to - chrono::Duration::days(i64::from(days));
     let invoiced =
         repo::invoiced_between(db, &actor.visibility(), from, to, aging.currency.code()).await?;
-    let owed = aging.overall.total();
     let value = (invoiced > 0).then(|| {
         (Decimal::from(owed) / Decimal::from(invoiced) * Decimal::from(days))
             .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven)
@@ -137,32 +125,39 @@ pub async fn dso(
 mod tests {
     use super::*;
 
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
     #[test]
-    fn amounts_fall_into_buckets_by_days_past_due() {
-        let mut b = Buckets::default();
-        for (days, amount) in [
-            (-5, 1),
-            (0, 2),
-            (1, 4),
-            (30, 8),
-            (31, 16),
-            (60, 32),
-            (61, 64),
-            (90, 128),
-            (91, 256),
-        ] {
-            b.add(days, amount);
-        }
+    fn buckets_start_on_as_of_and_30_60_90_days_before_it() {
+        // Across a month end and a leap day: calendar days, not months.
         assert_eq!(
-            b,
-            Buckets {
-                current: 3,
-                days_1_30: 12,
-                days_31_60: 48,
-                days_61_90: 192,
-                days_over_90: 256,
-            }
+            bounds(day("2028-03-31")),
+            [
+                day("2028-03-31"),
+                day("2028-03-01"),
+                day("2028-01-31"),
+                day("2028-01-01"),
+            ]
         );
-        assert_eq!(b.total(), 511);
+    }
+
+    #[test]
+    fn as_of_a_day_means_its_last_microsecond_in_utc() {
+        let end = end_of_day(day("2026-11-20"));
+        assert_eq!(end.to_rfc3339(), "2026-11-20T23:59:59.999999+00:00");
+    }
+
+    #[test]
+    fn the_total_is_every_bucket() {
+        let b = Buckets {
+            current: 1,
+            days_1_30: 2,
+            days_31_60: 4,
+            days_61_90: 8,
+            days_over_90: 16,
+        };
+        assert_eq!(b.total(), 31);
     }
 }

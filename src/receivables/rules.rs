@@ -130,6 +130,7 @@ async fn create(
             billing_flag: None,
             closed_reason: None,
             closed_at: None,
+            settled_at: None,
             created_at: now,
             updated_at: now,
         },
@@ -222,8 +223,10 @@ pub async fn cancel_uninvoiced(
         let id = row.id;
         row.status = ReceivableStatus::Cancelled;
         row.closed_reason = Some(reason.to_owned());
-        row.closed_at = Some(db::now());
-        row.updated_at = db::now();
+        let now = db::now();
+        row.closed_at = Some(now);
+        row.settled_at = Some(now);
+        row.updated_at = now;
         if repo::update_if_status(db, row, ReceivableStatus::Planned).await? {
             record(
                 db,

@@ -211,13 +211,60 @@ impl AccountAging {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct ReceivablesAging {
-    pub as_of: NaiveDate,
-    pub currency: String,
-    pub overall: AgingBuckets,
-    /// Accounts with anything owed, by id.
-    pub accounts: Vec<AccountAging>,
+/// Accounts per page of an aging report unless `first` or `last` says otherwise.
+const AGING_PAGE_SIZE: i32 = 50;
+
+/// `first`, or the default page when neither `first` nor `last` is given.
+fn aging_first(first: Option<i32>, last: Option<i32>) -> Option<i32> {
+    first.or(last.is_none().then_some(AGING_PAGE_SIZE))
+}
+
+fn aging_accounts_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    cost(aging_first(first, last), last, child)
+}
+
+/// What is owed at the end of `asOf`; each part is read only when asked for.
+pub struct ReceivablesAging(aging::Aging);
+
+#[Object]
+impl ReceivablesAging {
+    async fn as_of(&self) -> NaiveDate {
+        self.0.as_of
+    }
+
+    async fn currency(&self) -> &str {
+        self.0.currency.code()
+    }
+
+    async fn overall(&self, ctx: &Context<'_>) -> async_graphql::Result<AgingBuckets> {
+        let buckets = aging::overall(ctx.db()?, &self.0).await?;
+        Ok(AgingBuckets::new(&buckets, self.0.currency.code()))
+    }
+
+    /// Accounts with anything owed, most owed first (then by account id);
+    /// 50 per page unless `first` or `last` says otherwise, at most 100.
+    #[graphql(complexity = "aging_accounts_cost(first, last, child_complexity)")]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<Conn<AccountAging>> {
+        let page = page_request(aging_first(first, last), after, last, before)?;
+        let (rows, count) = aging::accounts(ctx.db()?, &self.0, page).await?;
+        let code = self.0.currency.code();
+        Ok(connection(
+            rows,
+            count,
+            |(id, b)| (SortValue::Int(b.total()), *id),
+            |(id, b)| AccountAging {
+                account_id: id,
+                buckets: AgingBuckets::new(&b, code),
+            },
+        ))
+    }
 }
 
 /// Days sales outstanding: owed ÷ invoiced in the period × its days.
@@ -286,21 +333,11 @@ impl ReceivableQuery {
         as_of: NaiveDate,
         currency: String,
     ) -> async_graphql::Result<ReceivablesAging> {
-        let aging = aging::aging(ctx.db()?, ctx.actor()?, as_of, &currency).await?;
-        let code = aging.currency.code();
-        Ok(ReceivablesAging {
-            as_of: aging.as_of,
-            currency: code.to_owned(),
-            overall: AgingBuckets::new(&aging.overall, code),
-            accounts: aging
-                .accounts
-                .iter()
-                .map(|(id, b)| AccountAging {
-                    account_id: *id,
-                    buckets: AgingBuckets::new(b, code),
-                })
-                .collect(),
-        })
+        Ok(ReceivablesAging(aging::report(
+            ctx.actor()?,
+            as_of,
+            &currency,
+        )?))
     }
 
     /// Days sales outstanding at `asOf` over the `days` before it.

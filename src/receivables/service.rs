@@ -210,6 +210,7 @@ pub async fn record_payment(
     let mut after = before.clone();
     after.paid_minor += amount_minor;
     after.status = if after.paid_minor == after.amount_minor {
+        after.settled_at = repo::last_payment_received(&txn, id).await?;
         ReceivableStatus::Paid
     } else {
         ReceivableStatus::PartiallyPaid
@@ -252,7 +253,9 @@ pub async fn apply_billing_snapshot(
     let now = db::now();
     let plan = reconcile::plan(&before, &recorded, invoice, now);
     let mut after = before.clone();
+    let mut last_received = recorded.iter().map(|p| p.received_at).max();
     for new in plan.payments {
+        last_received = last_received.max(Some(new.received_at));
         repo::insert_payment(
             &txn,
             payment::Model {
@@ -272,6 +275,7 @@ pub async fn apply_billing_snapshot(
     }
     if after.paid_minor != before.paid_minor {
         after.status = if after.paid_minor == after.amount_minor {
+            after.settled_at = last_received;
             ReceivableStatus::Paid
         } else {
             ReceivableStatus::PartiallyPaid
@@ -310,8 +314,10 @@ pub async fn write_off(
     }
     let mut after = before.clone();
     after.status = ReceivableStatus::WrittenOff;
+    let now = db::now();
     after.closed_reason = Some(reason.clone());
-    after.closed_at = Some(db::now());
+    after.closed_at = Some(now);
+    after.settled_at = Some(now);
     let saved = save(&txn, actor, &before, after, Some(&reason)).await?;
     txn.commit().await?;
     Ok(saved)

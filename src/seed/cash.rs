@@ -623,6 +623,11 @@ fn receivable_rows(
         billing_flag: None,
         closed_reason: written_off.then(|| "uncollectible".to_owned()),
         closed_at,
+        // Payments run later one after another, so the last is the latest.
+        settled_at: match status {
+            ReceivableStatus::Paid => last_payment,
+            _ => closed_at,
+        },
         created_at: at,
         updated_at: closed_at.or(last_payment).or(invoiced_at).unwrap_or(at),
     });

@@ -397,7 +397,7 @@ async fn a_lead_becomes_cash_to_the_cent() {
     let aging = app
         .gql(
             &finance,
-            "{ receivablesAging(asOf: \"2026-11-20\", currency: \"EUR\") { overall { current { amount } days1To30 { amount } days31To60 { amount } days61To90 { amount } over90Days { amount } total { amount } } accounts { account { name } buckets { total { amount } } } } }",
+            "{ receivablesAging(asOf: \"2026-11-20\", currency: \"EUR\") { overall { current { amount } days1To30 { amount } days31To60 { amount } days61To90 { amount } over90Days { amount } total { amount } } accounts { totalCount nodes { account { name } buckets { total { amount } } } } } }",
             json!({}),
         )
         .await["receivablesAging"]
@@ -415,7 +415,7 @@ async fn a_lead_becomes_cash_to_the_cent() {
     );
     assert_eq!(
         aging["accounts"],
-        json!([{ "account": { "name": "Acme GmbH" }, "buckets": { "total": { "amount": "21846.73" } } }])
+        json!({ "totalCount": 1, "nodes": [{ "account": { "name": "Acme GmbH" }, "buckets": { "total": { "amount": "21846.73" } } }] })
     );
     // DSO over 90 days: 21846.73 owed ÷ 25846.73 invoiced × 90 = 76.07.
     let dso = app

@@ -199,6 +199,7 @@ mod tests {
             billing_flag: None,
             closed_reason: None,
             closed_at: None,
+            settled_at: None,
             created_at: at(0),
             updated_at: at(0),
         }
