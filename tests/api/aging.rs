@@ -6,7 +6,8 @@
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, test_settings},
+    helpers::TestApp,
+    loaders::cost,
     quotes::{act, deal, product, sent_quote},
 };
 
@@ -345,42 +346,9 @@ async fn a_sales_user_ages_only_the_receivables_of_their_own_deals() {
     assert_eq!(code, "FORBIDDEN");
 }
 
-/// Statements run so far, from `/metrics`.
-async fn statements(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("ltc_db_statements_total "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no statement counter in:\n{text}"))
-}
-
-/// Statements one request cost, read from `/metrics` around it. The fewest
-/// of three tries: something else running meanwhile (a pool refill, a
-/// loader batch split on a loaded machine) only ever adds.
-async fn cost(app: &TestApp, token: &str, query: &str) -> u64 {
-    let mut fewest = u64::MAX;
-    for _ in 0..3 {
-        let before = statements(app).await;
-        app.gql(token, query, json!({})).await;
-        fewest = fewest.min(statements(app).await - before);
-    }
-    fewest
-}
-
 #[tokio::test]
 async fn an_aging_report_costs_the_same_statements_with_3_accounts_owing_as_with_30() {
-    // No worker: its polling would count too.
-    let (mut settings, dir) = test_settings().await;
-    settings.worker.worker_enabled = false;
-    let app = TestApp::spawn_with(settings, dir).await;
+    let app = TestApp::spawn().await;
     let unit = unit(&app).await;
     let f = finance(&app);
     let report = "{ receivablesAging(asOf: \"2026-07-01\", currency: \"EUR\") { overall { total { amount } } accounts { totalCount edges { cursor node { accountId buckets { total { amount } } } } } } }";
