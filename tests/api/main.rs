@@ -6,6 +6,7 @@
 
 mod accounts;
 mod auth;
+mod batched_leads;
 mod billing;
 mod contracts;
 mod erp;

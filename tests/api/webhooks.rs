@@ -40,7 +40,7 @@ fn other_secret() -> String {
 }
 
 /// A server with both webhooks on and its own worker off (tests drive one).
-async fn spawn(hubspot_api: Option<&str>) -> TestApp {
+pub(crate) async fn spawn(hubspot_api: Option<&str>) -> TestApp {
     let (mut settings, dir) = test_settings().await;
     settings.worker.worker_enabled = false;
     let hooks = &mut settings.webhooks;
@@ -58,10 +58,10 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-struct Reply {
-    status: u16,
-    body: Value,
-    replayed: bool,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
 }
 
 /// POSTs `body` to /webhooks/leads, signed with `secret` as of `timestamp`.
@@ -98,7 +98,7 @@ async fn send_leads(
     }
 }
 
-async fn post_leads(app: &TestApp, id: &str, body: Value) -> Reply {
+pub(crate) async fn post_leads(app: &TestApp, id: &str, body: Value) -> Reply {
     send_leads(app, Some(&leads_secret()), id, now(), &body.to_string()).await
 }
 
@@ -110,7 +110,7 @@ const LEADS: &str = "{ leads(first: 100, orderBy: {field: CREATED_AT, direction:
 } }";
 
 /// The leads a manager sees, oldest first.
-async fn leads(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn leads(app: &TestApp) -> Vec<Value> {
     let manager = app.token("mia", &["SALES_MANAGER"]);
     let data = app.gql(&manager, LEADS, json!({})).await;
     data["leads"]["edges"]
