@@ -15,6 +15,7 @@ mod m20261127_000009_create_jobs;
 mod m20261127_000010_create_webhook_receipts;
 mod m20261127_000011_create_idempotency_and_subscriptions;
 mod m20261127_000012_add_list_indexes;
+mod m20261127_000013_index_account_search_text;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_create_webhook_receipts::Migration),
             Box::new(m20261127_000011_create_idempotency_and_subscriptions::Migration),
             Box::new(m20261127_000012_add_list_indexes::Migration),
+            Box::new(m20261127_000013_index_account_search_text::Migration),
         ]
     }
 }
