@@ -1,13 +1,31 @@
-//! A batch of leads through `POST /webhooks/leads` gives the result that
-//! capturing its items one by one would give, also where items of the batch
-//! relate to each other or to rows already stored.
+//! A batch of leads through `POST /webhooks/leads` is captured set-wise: its
+//! cost in SQL statements does not grow with its size, and its result is the
+//! one capturing the items one by one would give, also where items of the
+//! batch relate to each other or to rows already stored.
 
 use serde_json::{Value, json};
 
 use crate::{
     helpers::{TestApp, count},
-    webhooks::{leads, post_leads, spawn},
+    webhooks::{leads, post_leads, settings, spawn},
 };
+
+/// The server's running count of SQL statements.
+async fn statements(app: &TestApp) -> u64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("ltc_db_statements_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no statement counter in:\n{text}"))
+}
 
 const LEAD: &str = "query($id: UUID!) { lead(id: $id) {
   id status email phone company score isDuplicate
@@ -40,6 +58,53 @@ async fn create_account(app: &TestApp, name: &str, website: Option<&str>) -> Val
     )
     .await["createAccount"]["id"]
         .clone()
+}
+
+/// `n` leads that each need every lookup: an external ref, an email, a
+/// website and a company; every third one repeats an earlier email.
+fn batch(n: usize, tag: &str) -> Value {
+    let leads: Vec<Value> = (0..n)
+        .map(|i| {
+            let person = if i % 3 == 2 { i - 1 } else { i };
+            json!({
+                "externalRef": format!("{tag}-{i}"),
+                "email": format!("p{person}@{tag}{}.io", person % 7),
+                "lastName": format!("P{i}"),
+                "company": format!("Company {}", i % 11),
+                "website": format!("www.{tag}{}.io", i % 5),
+            })
+        })
+        .collect();
+    json!({ "leads": leads })
+}
+
+async fn cost(app: &TestApp, id: &str, body: Value) -> u64 {
+    let leads = body["leads"].as_array().map_or(0, Vec::len);
+    let before = statements(app).await;
+    let started = std::time::Instant::now();
+    let reply = post_leads(app, id, body).await;
+    let took = started.elapsed();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let cost = statements(app).await - before;
+    println!("{leads} leads: {cost} statements, {took:?} (debug build)");
+    cost
+}
+
+#[tokio::test]
+async fn a_batch_of_leads_costs_the_same_statements_whatever_its_size() {
+    let (mut settings, dir) = settings(None).await;
+    // The event relay polls SQLite every 200 ms: not during the count.
+    settings.events.events_poll_ms = 3_600_000;
+    let app = TestApp::spawn_with(settings, dir).await;
+    create_account(&app, "Company 3 Ltd", None).await;
+    create_account(&app, "Other", Some("small2.io")).await;
+    let small = cost(&app, "msg_10", batch(10, "small")).await;
+    let medium = cost(&app, "msg_500", batch(500, "medium")).await;
+    let large = cost(&app, "msg_1000", batch(1000, "large")).await;
+    assert_eq!(small, medium, "10 leads cost {small}, 500 cost {medium}");
+    assert_eq!(small, large, "10 leads cost {small}, 1000 cost {large}");
+    assert!(large <= 12, "{large} statements for 1,000 leads");
+    assert_eq!(count(&app, "leads").await, 1510);
 }
 
 #[tokio::test]
@@ -252,4 +317,35 @@ async fn an_invalid_item_in_the_middle_stores_nothing() {
     assert_eq!(count(&app, "leads").await, 1);
     assert_eq!(lead(&app, &vic).await, before);
     assert_eq!(leads(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn signals_in_a_batch_find_the_leads_captured_in_it() {
+    let app = spawn(None).await;
+    let reply = post_leads(
+        &app,
+        "msg_signals",
+        json!({
+            "leads": [
+                {"externalRef": "s-1", "email": "sol@sigma.io", "lastName": "Sol"},
+                {"externalRef": "s-2", "email": "sam@sigma.io", "lastName": "Sam"},
+            ],
+            "events": [
+                {"type": "FORM_FILL", "externalRef": "s-1"},
+                {"type": "MEETING_BOOKED", "email": "SAM@sigma.io"},
+            ],
+        }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let leads = &reply.body["leads"];
+    let events = &reply.body["events"];
+    assert_eq!(events[0]["leadId"], leads[0]["id"]);
+    assert_eq!(events[0]["applied"], true);
+    assert_eq!(events[1]["leadId"], leads[1]["id"]);
+    assert_eq!(events[1]["applied"], true);
+    assert_eq!(
+        lead(&app, &leads[1]["id"]).await["score"],
+        events[1]["score"]
+    );
 }

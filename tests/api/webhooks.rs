@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
-use ltc::outbox::{
-    backoff::Backoff,
-    worker::{Worker, WorkerOptions},
+use ltc::{
+    config::Settings,
+    outbox::{
+        backoff::Backoff,
+        worker::{Worker, WorkerOptions},
+    },
 };
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -41,6 +44,12 @@ fn other_secret() -> String {
 
 /// A server with both webhooks on and its own worker off (tests drive one).
 pub(crate) async fn spawn(hubspot_api: Option<&str>) -> TestApp {
+    let (settings, dir) = settings(hubspot_api).await;
+    TestApp::spawn_with(settings, dir).await
+}
+
+/// The settings of [`spawn`], for a test to change before it starts the server.
+pub(crate) async fn settings(hubspot_api: Option<&str>) -> (Settings, tempfile::TempDir) {
     let (mut settings, dir) = test_settings().await;
     settings.worker.worker_enabled = false;
     let hooks = &mut settings.webhooks;
@@ -51,7 +60,7 @@ pub(crate) async fn spawn(hubspot_api: Option<&str>) -> TestApp {
     if let Some(api) = hubspot_api {
         hooks.hubspot_api_url = api.to_owned();
     }
-    TestApp::spawn_with(settings, dir).await
+    (settings, dir)
 }
 
 fn now() -> i64 {
