@@ -15,6 +15,7 @@ mod m20261127_000009_create_jobs;
 mod m20261127_000010_create_webhook_receipts;
 mod m20261127_000011_create_idempotency_and_subscriptions;
 mod m20261127_000012_add_list_indexes;
+mod m20261127_000013_index_account_search_text;
 mod m20261127_000014_add_receivable_settled_at;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_create_webhook_receipts::Migration),
             Box::new(m20261127_000011_create_idempotency_and_subscriptions::Migration),
             Box::new(m20261127_000012_add_list_indexes::Migration),
+            Box::new(m20261127_000013_index_account_search_text::Migration),
             Box::new(m20261127_000014_add_receivable_settled_at::Migration),
         ]
     }

@@ -2,8 +2,8 @@
 
 use entity::{enums::SubjectKind, transition};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Iterable,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -19,6 +19,27 @@ pub struct Transition<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, t: Transition<'_>) -> Result<()> {
+    row(actor, &t).insert(db).await?;
+    Ok(())
+}
+
+/// Records many changes by one actor in as few statements as the bind
+/// limit allows (SQLite's 32,766 parameters, the lower of the two databases').
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    transitions: &[Transition<'_>],
+) -> Result<()> {
+    let per_statement = 32_766 / transition::Column::iter().count();
+    for chunk in transitions.chunks(per_statement) {
+        transition::Entity::insert_many(chunk.iter().map(|t| row(actor, t)))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn row(actor: &Actor, t: &Transition<'_>) -> transition::ActiveModel {
     transition::ActiveModel {
         id: Set(db::new_id()),
         subject_kind: Set(t.kind),
@@ -30,9 +51,6 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, t: Transition<'_>)
         actor_name: Set(actor.name.clone()),
         at: Set(db::now()),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 pub async fn for_subjects(

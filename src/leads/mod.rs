@@ -2,10 +2,12 @@
 //! and external ref), dedupe on email, an explainable score, working and
 //! qualifying, and conversion into account, contact and opportunity.
 
+pub mod batch;
 pub mod conversion;
 pub mod engagement;
 pub mod lifecycle;
 pub mod loader;
+mod matching;
 pub mod repo;
 pub mod schema;
 pub mod score;

@@ -1,14 +1,16 @@
 //! Lead rows: the only code that queries the `leads` table.
 
+use std::collections::{HashMap, HashSet};
+
 use entity::{
-    account,
+    account, contact,
     enums::{LeadSource, LeadStatus},
     lead,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Select,
-    sea_query::{Expr, LikeExpr},
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    IntoActiveModel, Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    Statement, Value,
 };
 use uuid::Uuid;
 
@@ -24,6 +26,14 @@ pub fn visible(visibility: &Visibility) -> Condition {
         Visibility::OwnedBy(user) => Condition::any()
             .add(lead::Column::OwnerId.eq(user.as_str()))
             .add(lead::Column::OwnerId.is_null()),
+    }
+}
+
+/// Whether a lead held in memory passes [`visible`].
+pub fn is_visible(visibility: &Visibility, lead: &lead::Model) -> bool {
+    match visibility {
+        Visibility::All => true,
+        Visibility::OwnedBy(user) => lead.owner_id.as_deref().is_none_or(|o| o == user),
     }
 }
 
@@ -101,15 +111,178 @@ pub async fn account_with_domain_exists(db: &impl ConnectionTrait, domain: &str)
         > 0)
 }
 
-pub async fn account_named_exists(db: &impl ConnectionTrait, name: &str) -> Result<bool> {
+/// Whether an account's search text starts with `prefix` (lower-cased, see
+/// `matching::company_prefix`). A range rather than `LIKE 'prefix%'`, so
+/// that the index on `accounts.search_text` serves it on both databases.
+pub async fn account_named_exists(db: &impl ConnectionTrait, prefix: &str) -> Result<bool> {
     Ok(account::Entity::find()
-        .filter(
-            Expr::col(account::Column::SearchText)
-                .like(LikeExpr::new(format!("{}%", crate::input::like_escape(name))).escape('\\')),
-        )
-        .count(db)
+        .filter(account::Column::SearchText.gte(prefix))
+        .filter(account::Column::SearchText.lt(prefix_end(prefix)))
+        .one(db)
         .await?
-        > 0)
+        .is_some())
+}
+
+/// The least string above every string that starts with `prefix`, in byte
+/// order (which UTF-8 keeps as code point order): `prefix` followed by the
+/// last code point. Only a name continuing with U+10FFFF itself, a
+/// noncharacter, falls outside.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// Most bind parameters one statement may carry on both databases: SQLite's
+/// limit (PostgreSQL's is 65,535).
+const MAX_BINDS: usize = 32_766;
+
+/// Values per `IN (...)` list, leaving room for a statement's other parameters.
+const IN_CHUNK: usize = MAX_BINDS - 100;
+
+/// The leads named by any of these sources and external refs.
+pub async fn find_by_external_refs(
+    db: &impl ConnectionTrait,
+    refs: &[(LeadSource, String)],
+) -> Result<Vec<lead::Model>> {
+    let wanted: HashSet<(LeadSource, &str)> = refs.iter().map(|(s, r)| (*s, r.as_str())).collect();
+    let mut found = Vec::new();
+    for chunk in refs.chunks(IN_CHUNK) {
+        let sources: HashSet<LeadSource> = chunk.iter().map(|(s, _)| *s).collect();
+        let rows = lead::Entity::find()
+            .filter(lead::Column::Source.is_in(sources))
+            .filter(lead::Column::ExternalRef.is_in(chunk.iter().map(|(_, r)| r.as_str())))
+            .all(db)
+            .await?;
+        // The two lists cross: a ref of one source may be another's too.
+        found.extend(rows.into_iter().filter(|l| {
+            l.external_ref
+                .as_deref()
+                .is_some_and(|r| wanted.contains(&(l.source, r)))
+        }));
+    }
+    // A chunk boundary may split one ref's sources: keep each lead once.
+    let mut seen = HashSet::new();
+    found.retain(|l| seen.insert(l.id));
+    Ok(found)
+}
+
+/// Ids and emails of the open leads with any of these normalized emails that
+/// later leads may point at (not themselves duplicates).
+pub async fn open_originals_with_emails(
+    db: &impl ConnectionTrait,
+    emails: &[String],
+) -> Result<Vec<(Uuid, String)>> {
+    let mut found = Vec::new();
+    for chunk in emails.chunks(IN_CHUNK) {
+        let rows: Vec<(Uuid, Option<String>)> = lead::Entity::find()
+            .select_only()
+            .column(lead::Column::Id)
+            .column(lead::Column::EmailNormalized)
+            .filter(lead::Column::EmailNormalized.is_in(chunk.iter().map(String::as_str)))
+            .filter(lead::Column::Status.is_in(OPEN))
+            .filter(lead::Column::DuplicateOfLeadId.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().filter_map(|(id, e)| Some((id, e?))));
+    }
+    Ok(found)
+}
+
+/// The oldest contact with each of these normalized emails, by email.
+pub async fn oldest_contacts_with_emails(
+    db: &impl ConnectionTrait,
+    emails: &[String],
+) -> Result<HashMap<String, Uuid>> {
+    let mut oldest = HashMap::new();
+    for chunk in emails.chunks(IN_CHUNK) {
+        let rows: Vec<(Uuid, Option<String>)> = contact::Entity::find()
+            .select_only()
+            .column(contact::Column::Id)
+            .column(contact::Column::EmailNormalized)
+            .filter(contact::Column::EmailNormalized.is_in(chunk.iter().map(String::as_str)))
+            .order_by_asc(contact::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, email) in rows {
+            if let Some(email) = email {
+                oldest.entry(email).or_insert(id);
+            }
+        }
+    }
+    Ok(oldest)
+}
+
+/// Which of these domains are an account's.
+pub async fn account_domains_among(
+    db: &impl ConnectionTrait,
+    domains: &[String],
+) -> Result<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in domains.chunks(IN_CHUNK) {
+        let rows: Vec<Option<String>> = account::Entity::find()
+            .select_only()
+            .column(account::Column::Domain)
+            .filter(account::Column::Domain.is_in(chunk.iter().map(String::as_str)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().flatten());
+    }
+    Ok(found)
+}
+
+/// Which of these prefixes (see [`account_named_exists`]) some account's
+/// search text starts with: one statement for many, each prefix a range
+/// probe on the index. The query builder has no `VALUES` list as a table;
+/// both databases name its columns `column1`, `column2`.
+pub async fn account_name_prefixes_among(
+    db: &impl ConnectionTrait,
+    prefixes: &[String],
+) -> Result<HashSet<String>> {
+    let backend = db.get_database_backend();
+    let mut found = HashSet::new();
+    for chunk in prefixes.chunks(MAX_BINDS / 2) {
+        let mut sql = String::from("SELECT column1 FROM (VALUES ");
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2);
+        for (i, prefix) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&match backend {
+                DbBackend::Postgres => format!("(${}, ${})", 2 * i + 1, 2 * i + 2),
+                _ => "(?, ?)".to_owned(),
+            });
+            values.push(prefix.as_str().into());
+            values.push(prefix_end(prefix).into());
+        }
+        sql.push_str(
+            ") AS v WHERE EXISTS (SELECT 1 FROM accounts a \
+             WHERE a.search_text >= v.column1 AND a.search_text < v.column2)",
+        );
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        for row in rows {
+            found.insert(row.try_get_by_index::<String>(0)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Inserts new leads in as few statements as the bind limit allows.
+pub async fn insert_many(db: &impl ConnectionTrait, rows: Vec<lead::Model>) -> Result<()> {
+    let per_statement = MAX_BINDS / lead::Column::iter().count();
+    for chunk in rows.chunks(per_statement) {
+        lead::Entity::insert_many(
+            chunk
+                .iter()
+                .map(|row| row.clone().into_active_model().reset_all()),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
 }
 
 pub struct ListFilter {
@@ -181,7 +354,6 @@ pub async fn update_if_status(
     row: lead::Model,
     expected: LeadStatus,
 ) -> Result<bool> {
-    use sea_orm::IntoActiveModel;
     let id = row.id;
     let result = lead::Entity::update_many()
         .set(row.into_active_model().reset_all())
@@ -190,4 +362,41 @@ pub async fn update_if_status(
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn the_byte_order_range_holds_exactly_the_strings_with_the_prefix() {
+        let texts = [
+            "acme",
+            "acme gmbh",
+            "acme\u{10FFFE}",
+            "acmf",
+            "acm",
+            "acld",
+            "ac",
+            "",
+            "ölwerk ag",
+            "öl",
+            "ölwerkz",
+            "50% off ltd",
+            "5_%",
+            "z\u{1F600}",
+        ];
+        for prefix in ["acme", "öl", "50%", "5_", "z", "a"] {
+            let end = prefix_end(prefix);
+            for text in texts {
+                // Rust compares `str` bytewise, as SQLite's BINARY and PostgreSQL's "C" do.
+                let in_range = text >= prefix && text < end.as_str();
+                assert_eq!(
+                    in_range,
+                    text.starts_with(prefix),
+                    "{text:?} and {prefix:?}"
+                );
+            }
+        }
+    }
 }

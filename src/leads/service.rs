@@ -1,5 +1,6 @@
 //! Capturing, editing, reading and listing leads. The state changes live in
-//! `lifecycle`, conversion in `conversion`.
+//! `lifecycle`, conversion in `conversion`, the dedupe and fit rules in
+//! `matching`, capturing many at once in `batch`.
 
 use async_graphql::MaybeUndefined;
 use entity::{
@@ -12,13 +13,12 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveM
 use uuid::Uuid;
 
 use super::{
+    batch, matching,
     repo::{self, ListFilter},
-    score::{self, Engagement, Facts, Fit},
 };
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
-    contacts,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input::{self, Email, NAME_MAX, REF_MAX, TEXT_MAX},
@@ -61,7 +61,7 @@ pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<l
 }
 
 /// Applies the given fields to `lead`, refusing bad input field by field.
-fn apply_fields(lead: &mut lead::Model, fields: LeadFields) -> Result<()> {
+pub(super) fn apply_fields(lead: &mut lead::Model, fields: LeadFields) -> Result<()> {
     fn text(
         target: &mut Option<String>,
         field: &str,
@@ -134,75 +134,11 @@ fn apply_fields(lead: &mut lead::Model, fields: LeadFields) -> Result<()> {
     Ok(())
 }
 
-/// Links the lead to the oldest open lead, or else the contact, with the same email.
-async fn dedupe(db: &impl ConnectionTrait, lead: &mut lead::Model) -> Result<()> {
-    lead.duplicate_of_lead_id = None;
-    lead.duplicate_of_contact_id = None;
-    let Some(email) = lead.email_normalized.clone() else {
-        return Ok(());
-    };
-    if let Some(original) = repo::find_open_by_email(db, &email, Some(lead.id)).await? {
-        // The original may be newer only if it was itself re-pointed; keep
-        // the link acyclic by pointing from the younger to the older.
-        if original.id < lead.id {
-            lead.duplicate_of_lead_id = Some(original.id);
-            return Ok(());
-        }
-    }
-    if let Some(contact) = contacts::repo::find_by_email(db, &email).await? {
-        lead.duplicate_of_contact_id = Some(contact.id);
-    }
-    Ok(())
-}
-
-async fn rescore(db: &impl ConnectionTrait, lead: &mut lead::Model) -> Result<()> {
-    let email_domain = lead
-        .email_normalized
-        .as_deref()
-        .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, d)| d.to_owned());
-    let mut fit = Fit::None;
-    for domain in [lead.website.as_deref(), email_domain.as_deref()]
-        .into_iter()
-        .flatten()
-    {
-        if repo::account_with_domain_exists(db, domain).await? {
-            fit = Fit::DomainMatch;
-            break;
-        }
-    }
-    if fit == Fit::None
-        && let Some(company) = &lead.company
-        && repo::account_named_exists(db, company).await?
-    {
-        fit = Fit::CompanyNameMatch;
-    }
-    let base = score::score(&Facts {
-        has_email: lead.email.is_some(),
-        has_phone: lead.phone.is_some(),
-        has_full_name: lead.first_name.is_some() && lead.last_name.is_some(),
-        has_company: lead.company.is_some(),
-        has_title: lead.title.is_some(),
-        source: lead.source,
-        budget_stated: lead.budget_amount.is_some_and(|b| !b.0.is_zero()),
-        timeline: lead.timeline,
-        fit,
-    });
-    let (total, factors) = score::with_engagement(
-        base,
-        &Engagement {
-            form_fills: lead.form_fills,
-            email_clicks: lead.email_clicks,
-            meetings_booked: lead.meetings_booked,
-        },
-    );
-    lead.score = total;
-    lead.score_factors = serde_json::to_value(factors).map_err(anyhow::Error::from)?;
-    Ok(())
-}
-
 /// Only managers give a lead to someone else; a sales user's captures are theirs.
-fn owner_for_capture(actor: &Actor, requested: Option<String>) -> Result<Option<String>> {
+pub(super) fn owner_for_capture(
+    actor: &Actor,
+    requested: Option<String>,
+) -> Result<Option<String>> {
     match requested {
         Some(owner) => {
             let owner = input::required("ownerId", &owner, REF_MAX)?;
@@ -270,33 +206,23 @@ pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -
 }
 
 /// [`capture`] inside the caller's transaction, for callers that write more
-/// than one lead (or more than leads) atomically, such as the leads webhook.
-/// The same rules: idempotent on source and external ref, deduped on email,
-/// scored. A concurrent capture of the same source and ref surfaces as
-/// `CONFLICT` (the caller's transaction is spoiled and must be retried whole).
+/// than leads atomically, such as the HubSpot contact job (many leads at once:
+/// `batch::capture_batch`, of which this is a batch of one). The same rules:
+/// idempotent on source and external ref, deduped on email, scored. A
+/// concurrent capture of the same source and ref surfaces as `CONFLICT` (the
+/// caller's transaction is spoiled and must be retried whole).
 pub async fn capture_within(
     db: &impl ConnectionTrait,
     actor: &Actor,
     capture: Capture,
 ) -> Result<Captured> {
-    actor.require(Capability::WriteLeads)?;
-    let external_ref = input::optional("externalRef", capture.external_ref.as_deref(), REF_MAX)?;
-    let owner_id = owner_for_capture(actor, capture.owner_id)?;
-    if let Some(existing_ref) = &external_ref
-        && let Some(existing) = repo::find_by_external_ref(db, capture.source, existing_ref).await?
-    {
-        let lead = upsert_existing(db, actor, existing, capture.fields).await?;
-        return Ok(Captured {
-            lead,
-            created: false,
-        });
-    }
-    let lead = prepare_new(db, capture.source, external_ref, owner_id, capture.fields).await?;
-    let inserted = repo::insert(db, lead.into_active_model().reset_all()).await?;
-    record_creation(db, actor, inserted.id).await?;
-    Ok(Captured {
-        lead: inserted,
-        created: true,
+    let mut captured = batch::capture_batch(db, actor, vec![capture])
+        .await
+        .map_err(|refused| refused.error)?;
+    captured.pop().ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "a batch of one capture answered with no lead"
+        ))
     })
 }
 
@@ -308,8 +234,21 @@ async fn prepare_new(
     owner_id: Option<String>,
     fields: LeadFields,
 ) -> Result<lead::Model> {
+    let mut lead = blank(source, external_ref, owner_id);
+    apply_fields(&mut lead, fields)?;
+    matching::dedupe(db, &mut lead).await?;
+    matching::rescore(db, &mut lead).await?;
+    Ok(lead)
+}
+
+/// A new lead with a fresh id, before its fields are applied.
+pub(super) fn blank(
+    source: LeadSource,
+    external_ref: Option<String>,
+    owner_id: Option<String>,
+) -> lead::Model {
     let now = db::now();
-    let mut lead = lead::Model {
+    lead::Model {
         id: db::new_id(),
         status: LeadStatus::New,
         source,
@@ -342,26 +281,22 @@ async fn prepare_new(
         converted_at: None,
         created_at: now,
         updated_at: now,
-    };
-    apply_fields(&mut lead, fields)?;
-    dedupe(db, &mut lead).await?;
-    rescore(db, &mut lead).await?;
-    Ok(lead)
+    }
+}
+
+/// The history row a new lead starts with.
+pub(super) fn creation(id: Uuid) -> Transition<'static> {
+    Transition {
+        kind: SubjectKind::Lead,
+        subject_id: id,
+        from: None,
+        to: "NEW",
+        reason: None,
+    }
 }
 
 async fn record_creation(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<()> {
-    record(
-        db,
-        actor,
-        Transition {
-            kind: SubjectKind::Lead,
-            subject_id: id,
-            from: None,
-            to: "NEW",
-            reason: None,
-        },
-    )
-    .await
+    record(db, actor, creation(id)).await
 }
 
 /// Captures a lead that a business rule makes (an upsell signal from a
@@ -402,9 +337,7 @@ async fn upsert_existing(
         .await?
         .is_none()
     {
-        return Err(Error::Conflict(
-            "this source and external ref belong to another user's lead".into(),
-        ));
+        return Err(someone_elses());
     }
     let mut lead = existing.clone();
     apply_fields(&mut lead, fields)?;
@@ -412,6 +345,11 @@ async fn upsert_existing(
         return Ok(existing);
     }
     save(db, &existing, lead).await
+}
+
+/// A capture naming a lead the caller does not see.
+pub(super) fn someone_elses() -> Error {
+    Error::Conflict("this source and external ref belong to another user's lead".into())
 }
 
 /// Writes `changed` over `before`, rescored and deduped, provided nobody
@@ -422,9 +360,9 @@ pub(super) async fn save(
     mut changed: lead::Model,
 ) -> Result<lead::Model> {
     if changed.email_normalized != before.email_normalized {
-        dedupe(db, &mut changed).await?;
+        matching::dedupe(db, &mut changed).await?;
     }
-    rescore(db, &mut changed).await?;
+    matching::rescore(db, &mut changed).await?;
     changed.updated_at = db::now();
     if !repo::update_if_status(db, changed.clone(), before.status).await? {
         return Err(Error::Conflict(

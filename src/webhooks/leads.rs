@@ -29,7 +29,7 @@ use crate::{
     db,
     http::AppState,
     input::REF_MAX,
-    leads::{engagement, service},
+    leads::{batch as lead_batch, engagement},
 };
 
 /// The history names this endpoint's changes `webhook:leads`.
@@ -116,7 +116,9 @@ fn replay(receipt: &webhook_receipt::Model, digest: &str) -> Result<Response, Re
 }
 
 /// Writes the receipt, the leads and the signals in one transaction; returns
-/// the answer, stored with the receipt for replays.
+/// the answer, stored with the receipt for replays. The leads are captured
+/// as one batch (a fixed number of statements however many there are), the
+/// signals, rarer, one by one after them, so they find leads of this batch.
 async fn store(
     database: &sea_orm::DatabaseConnection,
     actor: &Actor,
@@ -128,19 +130,30 @@ async fn store(
     // The receipt first: a concurrent delivery of the same message waits on
     // its unique key and then finds it, instead of capturing twice.
     let receipt = repo::insert(&txn, WebhookEndpoint::Leads, message_id, digest, json!({})).await?;
-    let mut leads = Vec::with_capacity(batch.leads.len());
-    for item in batch.leads {
-        let captured = service::capture_within(&txn, actor, item.capture)
-            .await
-            .map_err(|e| Reject::from_item(e, &item.prefix, item.index))?;
-        let lead = &captured.lead;
-        leads.push(json!({
-            "index": item.index.unwrap_or(0),
-            "id": lead.id,
-            "created": captured.created,
-            "duplicate": lead.duplicate_of_lead_id.is_some() || lead.duplicate_of_contact_id.is_some(),
-        }));
-    }
+    let (places, captures): (Vec<_>, Vec<_>) = batch
+        .leads
+        .into_iter()
+        .map(|item| ((item.prefix, item.index), item.capture))
+        .unzip();
+    let captured = lead_batch::capture_batch(&txn, actor, captures)
+        .await
+        .map_err(|refused| match refused.item.and_then(|i| places.get(i)) {
+            Some((prefix, index)) => Reject::from_item(refused.error, prefix, *index),
+            None => Reject::from(refused.error),
+        })?;
+    let leads: Vec<Value> = places
+        .iter()
+        .zip(&captured)
+        .map(|((_, index), captured)| {
+            let lead = &captured.lead;
+            json!({
+                "index": index.unwrap_or(0),
+                "id": lead.id,
+                "created": captured.created,
+                "duplicate": lead.duplicate_of_lead_id.is_some() || lead.duplicate_of_contact_id.is_some(),
+            })
+        })
+        .collect();
     let mut events = Vec::with_capacity(batch.events.len());
     for event in batch.events {
         let located = engagement::find_target(

@@ -7,6 +7,7 @@
 mod accounts;
 mod aging;
 mod auth;
+mod batched_leads;
 mod billing;
 mod contracts;
 mod erp;

@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
-use ltc::outbox::{
-    backoff::Backoff,
-    worker::{Worker, WorkerOptions},
+use ltc::{
+    config::Settings,
+    outbox::{
+        backoff::Backoff,
+        worker::{Worker, WorkerOptions},
+    },
 };
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -40,7 +43,13 @@ fn other_secret() -> String {
 }
 
 /// A server with both webhooks on and its own worker off (tests drive one).
-async fn spawn(hubspot_api: Option<&str>) -> TestApp {
+pub(crate) async fn spawn(hubspot_api: Option<&str>) -> TestApp {
+    let (settings, dir) = settings(hubspot_api).await;
+    TestApp::spawn_with(settings, dir).await
+}
+
+/// The settings of [`spawn`], for a test to change before it starts the server.
+pub(crate) async fn settings(hubspot_api: Option<&str>) -> (Settings, tempfile::TempDir) {
     let (mut settings, dir) = test_settings().await;
     settings.worker.worker_enabled = false;
     let hooks = &mut settings.webhooks;
@@ -51,17 +60,17 @@ async fn spawn(hubspot_api: Option<&str>) -> TestApp {
     if let Some(api) = hubspot_api {
         hooks.hubspot_api_url = api.to_owned();
     }
-    TestApp::spawn_with(settings, dir).await
+    (settings, dir)
 }
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-struct Reply {
-    status: u16,
-    body: Value,
-    replayed: bool,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
 }
 
 /// POSTs `body` to /webhooks/leads, signed with `secret` as of `timestamp`.
@@ -98,7 +107,7 @@ async fn send_leads(
     }
 }
 
-async fn post_leads(app: &TestApp, id: &str, body: Value) -> Reply {
+pub(crate) async fn post_leads(app: &TestApp, id: &str, body: Value) -> Reply {
     send_leads(app, Some(&leads_secret()), id, now(), &body.to_string()).await
 }
 
@@ -110,7 +119,7 @@ const LEADS: &str = "{ leads(first: 100, orderBy: {field: CREATED_AT, direction:
 } }";
 
 /// The leads a manager sees, oldest first.
-async fn leads(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn leads(app: &TestApp) -> Vec<Value> {
     let manager = app.token("mia", &["SALES_MANAGER"]);
     let data = app.gql(&manager, LEADS, json!({})).await;
     data["leads"]["edges"]
