@@ -9,8 +9,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::graphql::batch::Batcher;
-use crate::{Error, auth::Visibility};
+use crate::{Error, auth::Visibility, graphql::batch::Batcher};
 
 pub struct AccountLoader {
     pub db: DatabaseConnection,

@@ -19,6 +19,18 @@ pub use keyset::{Page, PageRequest, SortValue, fetch_page};
 
 use crate::config::StoreSettings;
 
+/// Most bind parameters one statement may carry on either database
+/// (SQLite's limit); multi-row writes and long `IN` lists chunk by it.
+pub const MAX_BINDS: usize = 32_766;
+
+/// Most bind parameters one statement may carry on this database.
+pub fn max_binds(backend: DbBackend) -> usize {
+    match backend {
+        DbBackend::Postgres => 65_535,
+        _ => MAX_BINDS,
+    }
+}
+
 /// Connects to the configured database; every statement is counted in `metrics`.
 pub async fn connect(
     settings: &StoreSettings,

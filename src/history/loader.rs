@@ -7,8 +7,7 @@ use entity::transition;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::Error;
-use crate::graphql::batch::Batcher;
+use crate::{Error, graphql::batch::Batcher};
 
 /// Keyed by the subject's id; callers have already checked they see the subject.
 pub struct HistoryLoader {

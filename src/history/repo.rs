@@ -24,13 +24,13 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, t: Transition<'_>)
 }
 
 /// Records many changes by one actor in as few statements as the bind
-/// limit allows (SQLite's 32,766 parameters, the lower of the two databases').
+/// limit allows.
 pub async fn record_many(
     db: &impl ConnectionTrait,
     actor: &Actor,
     transitions: &[Transition<'_>],
 ) -> Result<()> {
-    let per_statement = 32_766 / transition::Column::iter().count();
+    let per_statement = db::MAX_BINDS / transition::Column::iter().count();
     for chunk in transitions.chunks(per_statement) {
         transition::Entity::insert_many(chunk.iter().map(|t| row(actor, t)))
             .exec_without_returning(db)

@@ -12,7 +12,7 @@ use async_graphql::{
 use axum::{
     body::Bytes,
     extract::State,
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -24,11 +24,9 @@ use super::{
 };
 use crate::{
     auth::Actor,
-    db::cost::{self, Cost},
+    db::cost,
     graphql::{batch::Batcher, with_request_data},
 };
-
-const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -243,13 +241,9 @@ async fn execute(
         _ => None,
     };
     let batcher = Batcher::new();
-    let cost = Arc::new(Cost::default());
     let request = with_request_data(request, &state.db, actor, &batcher);
-    let mut response = match claim {
-        None => {
-            let run = batcher.run(state.schema.execute(request));
-            respond(format, cost::measure(cost.clone(), run).await)
-        }
+    match claim {
+        None => respond(format, batcher.run(state.schema.execute(request)).await),
         Some(Claim::Refuse {
             status,
             code,
@@ -263,18 +257,19 @@ async fn execute(
             response
         }
         Some(Claim::Run(ticket)) => {
-            let (schema, db, measured) = (state.schema.clone(), state.db.clone(), cost.clone());
+            let (schema, db) = (state.schema.clone(), state.db.clone());
+            let spent = cost::current().unwrap_or_default();
             // On its own task, so it finishes and stores its outcome even if
             // the client goes away: the retry must find it.
-            let run = tokio::spawn(
+            let run = tokio::spawn(cost::measure(
+                spent,
                 async move {
-                    let run = batcher.run(schema.execute(request));
-                    let (status, body) = outcome(cost::measure(measured, run).await);
+                    let (status, body) = outcome(batcher.run(schema.execute(request)).await);
                     ticket.settle(&db, status, &body).await;
                     (status, body)
                 }
                 .instrument(tracing::Span::current()),
-            );
+            ));
             match run.await {
                 Ok((status, body)) => write_text(format, status, body),
                 Err(error) => {
@@ -288,13 +283,7 @@ async fn execute(
                 }
             }
         }
-    };
-    if cost.statements() > 0
-        && let Ok(value) = HeaderValue::from_str(&cost.server_timing())
-    {
-        response.headers_mut().insert(SERVER_TIMING, value);
     }
-    response
 }
 
 fn operation_type(operations: &DocumentOperations, name: Option<&str>) -> Option<OperationType> {

@@ -4,6 +4,7 @@ pub mod graphiql;
 mod graphql;
 mod health;
 pub mod idempotency;
+mod server_timing;
 
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ pub fn router(state: AppState, timeout: std::time::Duration) -> Router {
             state.metrics.clone(),
             crate::metrics::track,
         ))
+        .route_layer(axum::middleware::from_fn(server_timing::measure))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(

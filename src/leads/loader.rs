@@ -8,8 +8,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::graphql::batch::Batcher;
-use crate::{Error, auth::Visibility};
+use crate::{Error, auth::Visibility, graphql::batch::Batcher};
 
 pub struct LeadLoader {
     pub db: DatabaseConnection,

@@ -14,7 +14,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Result, auth::Visibility, db::contains};
+use crate::{
+    Result,
+    auth::Visibility,
+    db::{MAX_BINDS, contains},
+};
 
 /// Open leads are the ones still being worked; only they attract duplicates.
 pub const OPEN: [LeadStatus; 3] = [LeadStatus::New, LeadStatus::Working, LeadStatus::Qualified];
@@ -130,10 +134,6 @@ pub async fn account_named_exists(db: &impl ConnectionTrait, prefix: &str) -> Re
 fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
 }
-
-/// Most bind parameters one statement may carry on both databases: SQLite's
-/// limit (PostgreSQL's is 65,535).
-const MAX_BINDS: usize = 32_766;
 
 /// Values per `IN (...)` list, leaving room for a statement's other parameters.
 const IN_CHUNK: usize = MAX_BINDS - 100;

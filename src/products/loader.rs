@@ -10,8 +10,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::graphql::batch::Batcher;
-use crate::{Error, auth::Visibility};
+use crate::{Error, auth::Visibility, graphql::batch::Batcher};
 
 pub struct ProductLoader {
     pub db: DatabaseConnection,

@@ -8,8 +8,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::graphql::batch::Batcher;
-use crate::{Error, auth::Visibility};
+use crate::{Error, auth::Visibility, graphql::batch::Batcher};
 
 /// Keyed by PO id; the PO was already checked for visibility.
 pub struct OrderLinesLoader {

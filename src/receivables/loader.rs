@@ -8,8 +8,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::graphql::batch::Batcher;
-use crate::{Error, auth::Visibility};
+use crate::{Error, auth::Visibility, graphql::batch::Batcher};
 
 /// Keyed by receivable id; the receivable was already checked for visibility.
 /// It keeps what it loaded (and what it is fed) for the request: the

@@ -8,8 +8,7 @@
 use std::time::Instant;
 
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, Iterable,
-    TransactionTrait,
+    ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Iterable, TransactionTrait,
 };
 
 /// Most rows in one statement, whatever the parameter limit allows: larger
@@ -48,10 +47,7 @@ where
     /// A writer for `table`; `total`, when known, is shown as `written/total`.
     pub fn new(sink: &Sink<'_>, table: &'static str, total: Option<u64>) -> Self {
         let columns = <E::Column as Iterable>::iter().count().max(1);
-        let limit = match sink.db.get_database_backend() {
-            DbBackend::Postgres => 65_535,
-            _ => 32_766,
-        };
+        let limit = crate::db::max_binds(sink.db.get_database_backend());
         let chunk = (limit / columns).clamp(1, MAX_ROWS);
         Writer {
             table,

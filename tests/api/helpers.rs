@@ -150,3 +150,18 @@ pub async fn count(app: &TestApp, list: &str) -> i64 {
         .await;
     data[list]["totalCount"].as_i64().expect("count")
 }
+
+/// The SQL statements a response says its request cost, from its
+/// `Server-Timing` header (`sql;dur=1.84;desc="7 statements"`); 0 without one.
+pub fn statements_of(response: &reqwest::Response) -> u64 {
+    let Some(timing) = response.headers().get("server-timing") else {
+        return 0;
+    };
+    let timing = timing.to_str().unwrap();
+    timing
+        .split("desc=\"")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no statement count in Server-Timing {timing:?}"))
+}

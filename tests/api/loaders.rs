@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, statements_of};
 
 /// Statements one GraphQL request cost, as the server reports them in its
 /// `Server-Timing` header (only the request's own, not background work).
@@ -16,20 +16,10 @@ pub async fn cost(app: &TestApp, token: &str, query: &str) -> u64 {
         .send()
         .await
         .unwrap();
-    let timing = response
-        .headers()
-        .get("server-timing")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let statements = statements_of(&response);
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body.get("errors").is_none(), "{body}");
-    // sql;dur=1.23;desc="7 statements"
-    timing
-        .split("desc=\"")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no statement count in Server-Timing {timing:?}"))
+    statements
 }
 
 async fn add_leads(app: &TestApp, token: &str, n: usize, offset: usize) {

@@ -71,6 +71,8 @@ pub(crate) struct Reply {
     pub status: u16,
     pub body: Value,
     pub replayed: bool,
+    /// SQL statements the request cost, as the server reports them.
+    pub statements: u64,
 }
 
 /// POSTs `body` to /webhooks/leads, signed with `secret` as of `timestamp`.
@@ -99,11 +101,13 @@ async fn send_leads(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let replayed = response.headers().contains_key("webhook-replayed");
+    let statements = crate::helpers::statements_of(&response);
     let body = response.json().await.unwrap_or(Value::Null);
     Reply {
         status,
         body,
         replayed,
+        statements,
     }
 }
 
