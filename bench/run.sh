@@ -158,7 +158,7 @@ body q5_capture_lead '{"input": {"source": "WEB", "email": "bench.capture@newco-
 # check NAME TOKEN: one request, which must answer 200 without errors.
 check() {
   local code
-  code=$(curl -s -o "$OUT/raw/$1.sample.json" -w '%{http_code}' "http://127.0.0.1:$PORT/graphql" \
+  code=$(curl -s -o "$OUT/raw/$1.sample.json" -D "$OUT/raw/$1.headers" -w '%{http_code}' "http://127.0.0.1:$PORT/graphql" \
     -H "Authorization: Bearer $2" -H 'Content-Type: application/json' --data-binary "@$OUT/bodies/$1.json")
   if [[ "$code" != 200 ]] || grep -q '"errors"' "$OUT/raw/$1.sample.json"; then
     echo "$1 failed ($code): $(head -c 600 "$OUT/raw/$1.sample.json")" >&2
@@ -171,6 +171,7 @@ measure() {
   local name=$1 tok=$2 before after rss_file sampler
   settle
   check "$name" "$tok"
+  note "$name, one request: $(tr -d '\r' < "$OUT/raw/$name.headers" | grep -i '^server-timing:' || echo 'no Server-Timing')"
   local args=(--no-tui -m POST -H "Authorization: Bearer $tok" -H 'Content-Type: application/json'
     -D "$OUT/bodies/$name.json" "http://127.0.0.1:$PORT/graphql")
   before=$(statements "$PORT")

@@ -65,7 +65,7 @@ pub(super) fn company_prefix(company: &str) -> String {
 }
 
 /// Sets the score and its factors from the lead's fields and `fit`.
-pub(super) fn apply_score(lead: &mut lead::Model, fit: Fit) -> Result<()> {
+pub(crate) fn apply_score(lead: &mut lead::Model, fit: Fit) -> Result<()> {
     let base = score::score(&Facts {
         has_email: lead.email.is_some(),
         has_phone: lead.phone.is_some(),

@@ -7,7 +7,7 @@ pub mod conversion;
 pub mod engagement;
 pub mod lifecycle;
 pub mod loader;
-mod matching;
+pub(crate) mod matching;
 pub mod repo;
 pub mod schema;
 pub mod score;

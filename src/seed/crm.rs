@@ -19,10 +19,7 @@ use super::{
     rng::Seeded,
     writer::{Sink, Writer},
 };
-use crate::{
-    input,
-    leads::score::{self, Engagement, Facts, Fit},
-};
+use crate::{input, leads::score::Fit};
 
 pub struct Contact {
     pub id: Uuid,
@@ -474,24 +471,6 @@ fn finish_lead(base: &AccountBase, row: &mut lead::Model) {
         row.website.as_deref(),
         row.company.as_deref(),
     );
-    let (total, factors) = score::with_engagement(
-        score::score(&Facts {
-            has_email: row.email.is_some(),
-            has_phone: row.phone.is_some(),
-            has_full_name: row.first_name.is_some() && row.last_name.is_some(),
-            has_company: row.company.is_some(),
-            has_title: row.title.is_some(),
-            source: row.source,
-            budget_stated: row.budget_amount.is_some_and(|b| !b.0.is_zero()),
-            timeline: row.timeline,
-            fit,
-        }),
-        &Engagement {
-            form_fills: row.form_fills,
-            email_clicks: row.email_clicks,
-            meetings_booked: row.meetings_booked,
-        },
-    );
-    row.score = total;
-    row.score_factors = serde_json::to_value(factors).unwrap_or_default();
+    // Scored exactly as a capture scores it; factors always serialize.
+    let _ = crate::leads::matching::apply_score(row, fit);
 }
