@@ -84,6 +84,9 @@ impl Application {
             verifier: Arc::new(verifier),
             metrics,
             webhooks: Arc::new(settings.webhooks.clone()),
+            lead_batches: Arc::new(tokio::sync::Semaphore::new(
+                settings.webhooks.leads_webhook_concurrency as usize,
+            )),
         };
         let listener = TcpListener::bind(settings.bind)
             .await

@@ -29,6 +29,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Secrets and URLs of the inbound webhooks.
     pub webhooks: Arc<crate::webhooks::WebhookSettings>,
+    /// Turns for capturing lead batches (`leads_webhook_concurrency`).
+    pub lead_batches: Arc<tokio::sync::Semaphore>,
 }
 
 /// Largest GraphQL request body accepted.

@@ -355,10 +355,13 @@ fn quote_versions(
         } else {
             match deal.stage {
                 OpportunityStage::Won => QuoteStatus::Accepted,
+                // Accepting a quote moves a deal to NEGOTIATE; the contract
+                // comes later, when the deal is won.
                 OpportunityStage::Negotiate => rng.weighted(&[
-                    (QuoteStatus::Sent, 70),
-                    (QuoteStatus::Approved, 20),
-                    (QuoteStatus::PendingApproval, 10),
+                    (QuoteStatus::Accepted, 50),
+                    (QuoteStatus::Sent, 35),
+                    (QuoteStatus::Approved, 10),
+                    (QuoteStatus::PendingApproval, 5),
                 ]),
                 OpportunityStage::Lost => {
                     rng.weighted(&[(QuoteStatus::Rejected, 70), (QuoteStatus::Expired, 30)])
@@ -423,7 +426,7 @@ fn quote_versions(
                 .to_minor()?,
             );
         }
-        if status == QuoteStatus::Accepted {
+        if status == QuoteStatus::Accepted && deal.stage == OpportunityStage::Won {
             deal.accepted = Some(Accepted {
                 quote: row.clone(),
                 lines: quote_lines.clone(),

@@ -66,6 +66,13 @@ pub async fn receive(
     if let Some(receipt) = repo::find(database, WebhookEndpoint::Leads, &message_id).await? {
         return replay(&receipt, &digest);
     }
+    // Parsed and captured only with a turn: memory stays bounded however
+    // many senders post at once.
+    let _turn = state
+        .lead_batches
+        .acquire()
+        .await
+        .map_err(|e| Reject::from(Error::Internal(e.into())))?;
     let batch = payload::parse(&body)?;
     let actor = system_actor(ACTOR);
     match store(database, &actor, &message_id, &digest, batch).await {
