@@ -107,9 +107,9 @@ pub struct WebhookSettings {
 
     /// Lead batches (`POST /webhooks/leads`) this instance captures at once;
     /// more wait their turn. A 1,000-lead batch holds its leads and its
-    /// multi-row inserts in memory, and the cores are busy with one or two
-    /// anyway: more at once adds memory, not throughput.
-    #[arg(long, env = "LTC_LEADS_WEBHOOK_CONCURRENCY", default_value_t = 2,
+    /// multi-row inserts in memory (tens of MB), and on two cores more than
+    /// four at once adds memory, not throughput (BENCHMARKS.md).
+    #[arg(long, env = "LTC_LEADS_WEBHOOK_CONCURRENCY", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub leads_webhook_concurrency: u32,
 }
@@ -122,7 +122,7 @@ impl Default for WebhookSettings {
             hubspot_token: None,
             hubspot_api_url: HUBSPOT_API_URL.to_owned(),
             public_url: None,
-            leads_webhook_concurrency: 2,
+            leads_webhook_concurrency: 4,
         }
     }
 }

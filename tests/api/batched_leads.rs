@@ -94,11 +94,16 @@ async fn batches_beyond_the_concurrency_limit_wait_their_turn_and_all_land() {
     let (mut settings, dir) = settings(None).await;
     settings.webhooks.leads_webhook_concurrency = 1;
     let app = TestApp::spawn_with(settings, dir).await;
-    let replies = futures::future::join_all((0..4).map(|i| {
-        let app = &app;
-        async move { post_leads(app, &format!("msg_turn_{i}"), batch(100, &format!("t{i}"))).await }
-    }))
-    .await;
+    let replies =
+        futures::future::join_all(
+            (0..4).map(|i| {
+                let app = &app;
+                async move {
+                    post_leads(app, &format!("msg_turn_{i}"), batch(100, &format!("t{i}"))).await
+                }
+            }),
+        )
+        .await;
     for reply in &replies {
         assert_eq!(reply.status, 200, "{}", reply.body);
         assert_eq!(reply.body["leads"].as_array().unwrap().len(), 100);
