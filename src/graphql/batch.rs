@@ -113,6 +113,7 @@ impl Batcher {
         Tracked {
             execution: Box::pin(execution),
             state: self.0.clone(),
+            waker: None,
         }
     }
 
@@ -162,6 +163,9 @@ impl Wake for NotingWaker {
 pub struct Tracked<F: Future> {
     execution: Pin<Box<F>>,
     state: Arc<State>,
+    /// The noting waker of the last poll, kept while the task's own waker
+    /// stays the same (it usually does), so a poll allocates none.
+    waker: Option<(Waker, Waker)>,
 }
 
 impl<F: Future> Future for Tracked<F> {
@@ -170,11 +174,19 @@ impl<F: Future> Future for Tracked<F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.state.polling.store(true, Ordering::Release);
         self.state.woken.store(false, Ordering::Release);
-        let waker = Waker::from(Arc::new(NotingWaker {
-            state: self.state.clone(),
-            inner: cx.waker().clone(),
-        }));
-        let outcome = self
+        let this = &mut *self;
+        let waker = match &this.waker {
+            Some((inner, noting)) if inner.will_wake(cx.waker()) => noting.clone(),
+            _ => {
+                let noting = Waker::from(Arc::new(NotingWaker {
+                    state: this.state.clone(),
+                    inner: cx.waker().clone(),
+                }));
+                this.waker = Some((cx.waker().clone(), noting.clone()));
+                noting
+            }
+        };
+        let outcome = this
             .execution
             .as_mut()
             .poll(&mut Context::from_waker(&waker));
