@@ -195,3 +195,39 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::WebhookSettings;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        webhooks: WebhookSettings,
+    }
+
+    fn concurrency(args: &[&str]) -> Result<u32, clap::Error> {
+        let argv = std::iter::once("ltc").chain(args.iter().copied());
+        Cli::try_parse_from(argv).map(|cli| cli.webhooks.leads_webhook_concurrency)
+    }
+
+    #[test]
+    fn lead_batch_concurrency_defaults_to_four_and_refuses_zero_or_too_many() {
+        assert_eq!(concurrency(&[]).unwrap(), 4);
+        assert_eq!(
+            concurrency(&["--leads-webhook-concurrency", "1"]).unwrap(),
+            1
+        );
+        for bad in ["0", "65", "-1", "many"] {
+            let flag = format!("--leads-webhook-concurrency={bad}");
+            let error = concurrency(&[&flag]).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad}"
+            );
+        }
+    }
+}
