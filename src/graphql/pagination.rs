@@ -124,7 +124,9 @@ pub struct Counted(pub Counter);
 
 #[Object]
 impl Counted {
-    /// How many items match the filter, across all pages.
+    /// How many items match the filter, across all pages. Counted in its own
+    /// statement, so a write landing between the page and the count can make
+    /// the two differ by that write.
     async fn total_count(&self) -> async_graphql::Result<u64> {
         Ok((self.0)().await?)
     }
