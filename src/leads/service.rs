@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// The descriptive fields of a lead, as given by a caller.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct LeadFields {
     pub first_name: MaybeUndefined<String>,
     pub last_name: MaybeUndefined<String>,
@@ -40,6 +40,7 @@ pub struct LeadFields {
     pub notes: MaybeUndefined<String>,
 }
 
+#[derive(Clone)]
 pub struct Capture {
     pub source: LeadSource,
     pub external_ref: Option<String>,
@@ -154,55 +155,29 @@ pub(super) fn owner_for_capture(
     }
 }
 
+/// Captures one lead in its own transaction: a batch of one
+/// (`batch::capture_batch`), so a lead from the form and a lead from the
+/// webhook follow one set of rules.
 pub async fn capture(db: &DatabaseConnection, actor: &Actor, capture: Capture) -> Result<Captured> {
-    actor.require(Capability::WriteLeads)?;
-    let external_ref = input::optional("externalRef", capture.external_ref.as_deref(), REF_MAX)?;
-    let owner_id = owner_for_capture(actor, capture.owner_id)?;
-    let txn = db::begin_write(db).await?;
-    if let Some(existing_ref) = &external_ref
-        && let Some(existing) =
-            repo::find_by_external_ref(&txn, capture.source, existing_ref).await?
-    {
-        let lead = upsert_existing(&txn, actor, existing, capture.fields).await?;
-        txn.commit().await?;
-        return Ok(Captured {
-            lead,
-            created: false,
-        });
+    match capture_once(db, actor, capture.clone()).await {
+        // Another request captured the same source and ref a moment ago, or
+        // changed the lead this capture upserts: once more, from what is
+        // stored now. The capture is idempotent, so it then upserts that
+        // lead, or is refused if the lead is another user's.
+        Err(Error::Conflict(_)) => capture_once(db, actor, capture).await,
+        done => done,
     }
-    let lead = prepare_new(
-        &txn,
-        capture.source,
-        external_ref.clone(),
-        owner_id,
-        capture.fields,
-    )
-    .await?;
-    let inserted = match repo::insert(&txn, lead.into_active_model().reset_all()).await {
-        Ok(inserted) => inserted,
-        // Another request captured the same source and ref a moment ago:
-        // the capture is idempotent, so answer with that lead.
-        Err(Error::Conflict(e)) => {
-            txn.rollback().await?;
-            let Some(external_ref) = external_ref else {
-                return Err(Error::Conflict(e));
-            };
-            let lead = repo::find_by_external_ref(db, capture.source, &external_ref)
-                .await?
-                .ok_or(Error::Conflict(e))?;
-            return Ok(Captured {
-                lead,
-                created: false,
-            });
-        }
-        Err(e) => return Err(e),
-    };
-    record_creation(&txn, actor, inserted.id).await?;
+}
+
+async fn capture_once(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    capture: Capture,
+) -> Result<Captured> {
+    let txn = db::begin_write(db).await?;
+    let captured = capture_within(&txn, actor, capture).await?;
     txn.commit().await?;
-    Ok(Captured {
-        lead: inserted,
-        created: true,
-    })
+    Ok(captured)
 }
 
 /// [`capture`] inside the caller's transaction, for callers that write more
@@ -319,32 +294,6 @@ pub async fn capture_by_rule(
     let inserted = repo::insert(db, lead.into_active_model().reset_all()).await?;
     record_creation(db, actor, inserted.id).await?;
     Ok(inserted)
-}
-
-/// A capture naming a lead ltc already has: an idempotent upsert. An open
-/// lead takes the new field values (the same capture twice changes nothing);
-/// a converted or disqualified one is returned as it is.
-async fn upsert_existing(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    existing: lead::Model,
-    fields: LeadFields,
-) -> Result<lead::Model> {
-    if !repo::OPEN.contains(&existing.status) {
-        return Ok(existing);
-    }
-    if repo::find_visible(db, &actor.visibility(), existing.id)
-        .await?
-        .is_none()
-    {
-        return Err(someone_elses());
-    }
-    let mut lead = existing.clone();
-    apply_fields(&mut lead, fields)?;
-    if lead == existing {
-        return Ok(existing);
-    }
-    save(db, &existing, lead).await
 }
 
 /// A capture naming a lead the caller does not see.

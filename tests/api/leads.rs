@@ -95,6 +95,47 @@ async fn concurrent_captures_of_one_ref_make_one_lead() {
 }
 
 #[tokio::test]
+async fn two_sales_users_racing_for_one_ref_make_one_lead_and_the_other_sees_none_of_it() {
+    let app = TestApp::spawn().await;
+    let alice = app.token("alice", &["SALES"]);
+    let bob = app.token("bob", &["SALES"]);
+    let input = json!({"source": "EVENT", "externalRef": "badge-7", "email": "kim@acme.io"});
+    for round in 0..4 {
+        let input = json!({"source": "EVENT", "externalRef": format!("badge-{round}"),
+                           "email": format!("kim{round}@acme.io")});
+        let (a, b) = tokio::join!(
+            app.post(Some(&alice), CAPTURE, json!({ "input": input })),
+            app.post(Some(&bob), CAPTURE, json!({ "input": input })),
+        );
+        let answers = [(&a.1, "alice"), (&b.1, "bob")];
+        let won: Vec<_> = answers
+            .iter()
+            .filter(|(body, _)| body["errors"].is_null())
+            .collect();
+        assert_eq!(won.len(), 1, "{a:?} {b:?}");
+        let (winner, owner) = won[0];
+        assert_eq!(winner["data"]["captureLead"]["created"], true);
+        assert_eq!(winner["data"]["captureLead"]["lead"]["ownerId"], *owner);
+        let (loser, _) = answers
+            .iter()
+            .find(|(body, _)| !body["errors"].is_null())
+            .unwrap();
+        assert_eq!(
+            loser["errors"][0]["extensions"]["code"], "CONFLICT",
+            "{loser}"
+        );
+        assert!(loser["data"].is_null() || loser["data"]["captureLead"].is_null());
+    }
+    // Not racing, the answer is the same.
+    capture(&app, &alice, input.clone()).await;
+    let (code, _) = app
+        .gql_error(&bob, CAPTURE, json!({ "input": input }))
+        .await;
+    assert_eq!(code, "CONFLICT");
+    assert_eq!(count(&app, "leads").await, 5);
+}
+
+#[tokio::test]
 async fn a_lead_with_an_email_already_known_is_linked_as_a_duplicate() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
