@@ -3,7 +3,7 @@
 //! with 4xx for requests that never executed, and the legacy
 //! `application/json` (always 200) for clients that ask for it.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use async_graphql::{
     ErrorExtensionValues, ServerError, Value as GqlValue,
@@ -345,7 +345,17 @@ fn outcome(mut response: async_graphql::Response) -> (StatusCode, String) {
     for error in &mut response.errors {
         ensure_code(error, executed);
     }
-    let mut body = match serde_json::to_value(&response) {
+    // Written straight from the response: going through a `serde_json::Value`
+    // first costs a copy of every field of a large page.
+    let written = if executed {
+        serde_json::to_string(&response)
+    } else {
+        serde_json::to_string(&Unexecuted {
+            extensions: &response.extensions,
+            errors: &response.errors,
+        })
+    };
+    let body = match written {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(error = ?error, "serializing a GraphQL response");
@@ -356,12 +366,17 @@ fn outcome(mut response: async_graphql::Response) -> (StatusCode, String) {
     let status = if executed {
         StatusCode::OK
     } else {
-        if let Some(object) = body.as_object_mut() {
-            object.remove("data");
-        }
         StatusCode::BAD_REQUEST
     };
-    (status, body.to_string())
+    (status, body)
+}
+
+/// A request that never executed has no `data` member at all.
+#[derive(serde::Serialize)]
+struct Unexecuted<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, GqlValue>,
+    errors: &'a [ServerError],
 }
 
 pub async fn schema_sdl(State(state): State<AppState>) -> Response {

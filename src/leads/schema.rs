@@ -150,7 +150,8 @@ impl From<lead::Model> for Lead {
 impl Lead {
     /// How the score is made up, one entry per rule.
     async fn score_factors(&self) -> async_graphql::Result<Vec<ScoreFactor>> {
-        let factors: Vec<Factor> = serde_json::from_value(self.model.score_factors.clone())
+        // Read in place: a page of leads would otherwise copy every lead's factors.
+        let factors = <Vec<Factor> as serde::Deserialize>::deserialize(&self.model.score_factors)
             .map_err(|e| crate::Error::Internal(e.into()))?;
         Ok(factors.into_iter().map(ScoreFactor::from).collect())
     }
