@@ -273,14 +273,18 @@ pub async fn account_name_prefixes_among(
 /// Inserts new leads in as few statements as the bind limit allows.
 pub async fn insert_many(db: &impl ConnectionTrait, rows: Vec<lead::Model>) -> Result<()> {
     let per_statement = MAX_BINDS / lead::Column::iter().count();
-    for chunk in rows.chunks(per_statement) {
-        lead::Entity::insert_many(
-            chunk
-                .iter()
-                .map(|row| row.clone().into_active_model().reset_all()),
-        )
-        .exec_without_returning(db)
-        .await?;
+    // Rows are moved into the statement, not copied: a 1,000-lead webhook
+    // batch holds its rows several times over while the INSERT is built.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows
+            .by_ref()
+            .take(per_statement)
+            .map(|row| row.into_active_model().reset_all())
+            .collect();
+        lead::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
