@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::{Actor, Role, load_or_create_secret};
 use crate::config::{JwtAlgorithm, JwtSettings};
 
+/// Seconds a token is still accepted after its `exp`, for clock skew.
+const LEEWAY_SECS: u64 = 30;
+
 /// The claims ltc reads. `roles` and `scope` follow common IdP shapes:
 /// a list of role names and an OAuth space-separated scope string.
 #[derive(Debug, Serialize, Deserialize)]
@@ -68,7 +71,7 @@ impl TokenVerifier {
         // Only the configured algorithm is accepted: a token signed with another
         // (or `none`) fails, whatever its header claims.
         let mut validation = Validation::new(algorithm);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         match &settings.jwt_issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
@@ -82,6 +85,12 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> crate::Result<Actor> {
+        self.verify_until(token).map(|(actor, _)| actor)
+    }
+
+    /// The caller, and the moment (Unix seconds) from which the token is
+    /// refused: its `exp` plus the clock-skew leeway. A WebSocket lives until then.
+    pub fn verify_until(&self, token: &str) -> crate::Result<(Actor, u64)> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|e| crate::Error::Unauthenticated(format!("invalid token: {e}")))?;
         let claims = data.claims;
@@ -90,7 +99,8 @@ impl TokenVerifier {
                 "token has an empty sub".into(),
             ));
         }
-        Ok(Actor {
+        let refused_from = claims.exp.saturating_add(self.validation.leeway);
+        let actor = Actor {
             sub: claims.sub,
             name: claims.name,
             // Roles this version does not know grant nothing.
@@ -100,7 +110,8 @@ impl TokenVerifier {
                     .map(str::to_owned)
                     .collect::<BTreeSet<_>>()
             }),
-        })
+        };
+        Ok((actor, refused_from))
     }
 }
 

@@ -557,6 +557,33 @@ async fn a_websocket_subscriber_gets_events_about_leads_it_may_see_and_no_others
 }
 
 #[tokio::test]
+async fn a_websocket_is_closed_when_its_token_ends() {
+    let app = spawn().await;
+    // Expired two seconds short of the 30 s of clock-skew leeway: accepted
+    // now, refused two seconds from now.
+    let now = chrono::Utc::now().timestamp();
+    let ending = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "sub": "sam", "roles": ["SALES"], "exp": now - 28 }),
+        &jsonwebtoken::EncodingKey::from_secret(crate::helpers::TEST_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let lasting = app.token("kim", &["SALES"]);
+    let (mut ending, ack) = Subscriber::connect(&app, Some(&ending)).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let (mut lasting, ack) = Subscriber::connect(&app, Some(&lasting)).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ending.subscribe("e", EVENTS).await;
+    lasting.subscribe("l", EVENTS).await;
+
+    let closed = ending.next_within(Duration::from_secs(8)).await;
+    assert_eq!(closed, Some(json!({ "close": 4403 })));
+    // The other connection's token runs for minutes: it still answers.
+    lasting.send(json!({ "type": "ping" })).await;
+    assert_eq!(lasting.next().await.unwrap()["type"], "pong");
+}
+
+#[tokio::test]
 async fn a_websocket_needs_a_token_and_the_right_to_the_events() {
     let app = spawn().await;
     let (_, refused) = Subscriber::connect(&app, None).await;
