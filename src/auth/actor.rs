@@ -96,7 +96,10 @@ impl Capability {
         match role {
             Role::Admin => true,
             Role::SalesManager => self != Administer,
-            Role::Sales => !matches!(self, ManageCatalogue | ApproveQuotes | ManageReceivables),
+            Role::Sales => !matches!(
+                self,
+                ManageCatalogue | ApproveQuotes | ManageReceivables | Administer
+            ),
             Role::Readonly => matches!(
                 self,
                 ReadLeads | ReadAccounts | ReadCatalogue | ReadOrders | ReadReceivables
@@ -211,6 +214,24 @@ mod tests {
         let narrowed = actor(&[Role::Sales], Some(&["leads:read"]));
         assert!(narrowed.can(Capability::ReadLeads));
         assert!(!narrowed.can(Capability::WriteLeads));
+    }
+
+    #[test]
+    fn only_admins_administer() {
+        assert!(actor(&[Role::Admin], None).can(Capability::Administer));
+        for role in [
+            Role::SalesManager,
+            Role::Sales,
+            Role::Finance,
+            Role::Delivery,
+            Role::Readonly,
+            Role::Integration,
+        ] {
+            assert!(
+                !actor(&[role], None).can(Capability::Administer),
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

@@ -338,15 +338,22 @@ async fn subscriptions_are_managed_by_admins_with_checked_urls_and_event_names()
     let app = spawn().await;
     let root = admin(&app);
     let manager = app.token("mia", &["SALES_MANAGER"]);
+    let sales = app.token("sam", &["SALES"]);
     let create = "mutation($u: String!, $e: [String!]!) { createWebhookSubscription(url: $u, events: $e) { secret subscription { id } } }";
-    let (code, _) = app
-        .gql_error(
-            &manager,
-            create,
-            json!({ "u": "https://hooks.example.com", "e": ["lead.qualified"] }),
-        )
-        .await;
-    assert_eq!(code, "FORBIDDEN");
+    for token in [&manager, &sales] {
+        let (code, _) = app
+            .gql_error(
+                token,
+                create,
+                json!({ "u": "https://hooks.example.com", "e": ["lead.qualified"] }),
+            )
+            .await;
+        assert_eq!(code, "FORBIDDEN");
+        let (code, _) = app
+            .gql_error(token, "{ webhookSubscriptions { totalCount } }", json!({}))
+            .await;
+        assert_eq!(code, "FORBIDDEN");
+    }
     for (url, events, field) in [
         (
             "https://hooks.example.com",

@@ -144,10 +144,13 @@ async fn a_job_out_of_attempts_or_rejected_is_dead_and_an_admin_retries_it() {
 
     let admin = app.token("root", &["ADMIN"]);
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let (code, _) = app
-        .gql_error(&manager, "{ jobs { totalCount } }", json!({}))
-        .await;
-    assert_eq!(code, "FORBIDDEN");
+    let sales = app.token("sam", &["SALES"]);
+    for token in [&manager, &sales] {
+        let (code, _) = app
+            .gql_error(token, "{ jobs { totalCount } }", json!({}))
+            .await;
+        assert_eq!(code, "FORBIDDEN");
+    }
     let dead = app
         .gql(&admin, "{ jobs(filter: {status: [DEAD]}) { totalCount edges { node { id attempts lastError } } } }", json!({}))
         .await;
