@@ -22,8 +22,13 @@ pub struct Model {
     /// Event type names, e.g. `["lead.qualified", "contract.signed"]`.
     pub events: Json,
     pub description: Option<String>,
-    /// `whsec_` + base64 of the signing key; shown to the admin once, at creation.
+    /// `whsec_` + base64 of the signing key; shown to the admin once, at
+    /// creation or rotation.
     pub secret: String,
+    /// The secret before the last rotation, still signing deliveries (beside
+    /// `secret`) until `previous_secret_expires_at`.
+    pub previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<DateTimeUtc>,
     pub status: SubscriptionStatus,
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTimeUtc>,

@@ -17,6 +17,7 @@ mod m20261127_000011_create_idempotency_and_subscriptions;
 mod m20261127_000012_add_list_indexes;
 mod m20261127_000013_index_account_search_text;
 mod m20261127_000014_add_receivable_settled_at;
+mod m20261127_000015_add_webhook_secret_rotation;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_add_list_indexes::Migration),
             Box::new(m20261127_000013_index_account_search_text::Migration),
             Box::new(m20261127_000014_add_receivable_settled_at::Migration),
+            Box::new(m20261127_000015_add_webhook_secret_rotation::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Envelope, EventSettings, repo};
+use super::{Envelope, EventSettings, repo, subscriptions};
 use crate::outbox::{self, JobFailure, JobHandler};
 
 /// The outbox job kind.
@@ -85,10 +85,19 @@ impl Deliver {
         let body = serde_json::to_string(&payload.event)
             .map_err(|e| JobFailure::permanent(format!("serializing the event: {e}")))?;
         let id = payload.event.id.to_string();
-        let timestamp = chrono::Utc::now().timestamp();
-        let signature = standardwebhooks::Webhook::new(&subscription.secret)
-            .and_then(|hook| hook.sign(&id, timestamp, body.as_bytes()))
-            .map_err(|e| JobFailure::permanent(format!("signing: {e}")))?;
+        let now = chrono::Utc::now();
+        let timestamp = now.timestamp();
+        // Standard Webhooks: space-separated signatures, one per key; the
+        // receiver accepts the delivery if any of them matches its key.
+        let signature = subscriptions::signing_secrets(&subscription, now)
+            .into_iter()
+            .map(|secret| {
+                standardwebhooks::Webhook::new(secret)
+                    .and_then(|hook| hook.sign(&id, timestamp, body.as_bytes()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| JobFailure::permanent(format!("signing: {e}")))?
+            .join(" ");
         let response = self
             .client
             .post(&subscription.url)

@@ -182,6 +182,38 @@ pub async fn disable_if_active(db: &impl ConnectionTrait, id: Uuid, reason: &str
     Ok(result.rows_affected == 1)
 }
 
+/// Makes `secret` the subscription's secret in one statement, the current
+/// one becoming the previous until `keep_until` (dropped without it); false
+/// if the subscription is gone.
+pub async fn rotate_secret(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    secret: &str,
+    keep_until: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    // The right-hand sides read the row as it was: `previous_secret` gets
+    // the secret being replaced.
+    let previous = match keep_until {
+        Some(_) => Expr::col(webhook_subscription::Column::Secret),
+        None => Expr::value(Option::<String>::None),
+    };
+    let result = webhook_subscription::Entity::update_many()
+        .col_expr(webhook_subscription::Column::PreviousSecret, previous)
+        .col_expr(
+            webhook_subscription::Column::PreviousSecretExpiresAt,
+            Expr::value(keep_until),
+        )
+        .col_expr(webhook_subscription::Column::Secret, Expr::value(secret))
+        .col_expr(
+            webhook_subscription::Column::UpdatedAt,
+            Expr::value(db::now()),
+        )
+        .filter(webhook_subscription::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 pub async fn delete_subscription(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
     Ok(webhook_subscription::Entity::delete_by_id(id)
         .exec(db)

@@ -44,6 +44,9 @@ pub struct WebhookSubscription {
     pub status: WebhookSubscriptionStatus,
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Until when deliveries are also signed with the secret before the last
+    /// rotation; null when only the current secret signs.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -59,6 +62,9 @@ impl From<webhook_subscription::Model> for WebhookSubscription {
             status: m.status.into(),
             disabled_reason: m.disabled_reason,
             disabled_at: m.disabled_at,
+            previous_secret_expires_at: m
+                .previous_secret_expires_at
+                .filter(|until| *until > crate::db::now()),
             created_by: m.created_by,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -71,6 +77,13 @@ pub struct CreateWebhookSubscriptionPayload {
     pub subscription: WebhookSubscription,
     /// The signing secret (`whsec_` + base64 key), for verifying deliveries
     /// with any Standard Webhooks library. Shown only here, once: store it.
+    pub secret: String,
+}
+
+#[derive(SimpleObject)]
+pub struct RotateWebhookSubscriptionSecretPayload {
+    pub subscription: WebhookSubscription,
+    /// The new signing secret. Shown only here, once: store it.
     pub secret: String,
 }
 
@@ -200,6 +213,26 @@ impl EventMutation {
         Ok(CreateWebhookSubscriptionPayload {
             secret: created.secret.clone(),
             subscription: created.into(),
+        })
+    }
+
+    /// Gives a subscription a new signing secret (admins), returned once.
+    /// Deliveries carry a signature with each key (`v1,<new> v1,<old>`) for
+    /// `keepPreviousForHours` (0 to 168; 0 stops the old key at once), so
+    /// the receiver can move to the new key without refusing a delivery.
+    async fn rotate_webhook_subscription_secret(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        #[graphql(default_with = "subscriptions::DEFAULT_KEEP_PREVIOUS_HOURS")]
+        keep_previous_for_hours: i32,
+    ) -> async_graphql::Result<RotateWebhookSubscriptionSecretPayload> {
+        let rotated =
+            subscriptions::rotate_secret(ctx.db()?, ctx.actor()?, id, keep_previous_for_hours)
+                .await?;
+        Ok(RotateWebhookSubscriptionSecretPayload {
+            secret: rotated.secret.clone(),
+            subscription: rotated.into(),
         })
     }
 

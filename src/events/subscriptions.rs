@@ -91,6 +91,8 @@ pub async fn create(
             events: serde_json::json!(events),
             description,
             secret: new_secret(),
+            previous_secret: None,
+            previous_secret_expires_at: None,
             status: SubscriptionStatus::Active,
             disabled_reason: None,
             disabled_at: None,
@@ -157,6 +159,52 @@ pub async fn set_status(
     get(db, actor, id).await
 }
 
+/// How long a rotated-out secret keeps signing, unless the admin says.
+pub const DEFAULT_KEEP_PREVIOUS_HOURS: i32 = 24;
+/// At most a week: a leaked secret must not sign for longer than that.
+const MAX_KEEP_PREVIOUS_HOURS: i32 = 168;
+
+/// Gives a subscription a new secret, shown this once. The old one keeps
+/// signing deliveries beside it for `keep_previous_hours` (0: stops at once),
+/// so the receiver can move to the new key without refusing a delivery.
+pub async fn rotate_secret(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    keep_previous_hours: i32,
+) -> Result<webhook_subscription::Model> {
+    actor.require(Capability::Administer)?;
+    if !(0..=MAX_KEEP_PREVIOUS_HOURS).contains(&keep_previous_hours) {
+        return Err(Error::validation(
+            "keepPreviousForHours",
+            format!("keep the previous secret 0 to {MAX_KEEP_PREVIOUS_HOURS} hours"),
+        ));
+    }
+    let keep_until = (keep_previous_hours > 0)
+        .then(|| db::now() + chrono::Duration::hours(i64::from(keep_previous_hours)));
+    if !repo::rotate_secret(db, id, &new_secret(), keep_until).await? {
+        return Err(Error::NotFound("webhook subscription"));
+    }
+    get(db, actor, id).await
+}
+
+/// The secrets a delivery is signed with now: the current one, and the
+/// previous one while it has not expired.
+pub fn signing_secrets(
+    subscription: &webhook_subscription::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<&str> {
+    let mut secrets = vec![subscription.secret.as_str()];
+    if let (Some(previous), Some(until)) = (
+        &subscription.previous_secret,
+        subscription.previous_secret_expires_at,
+    ) && until > now
+    {
+        secrets.push(previous);
+    }
+    secrets
+}
+
 /// Deletes a subscription; its deliveries still queued end without sending.
 pub async fn delete(db: &sea_orm::DatabaseConnection, actor: &Actor, id: Uuid) -> Result<()> {
     actor.require(Capability::Administer)?;
@@ -183,6 +231,32 @@ mod tests {
         ] {
             assert_eq!(parse_url(bad).unwrap_err().code(), "VALIDATION", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_previous_secret_signs_only_until_it_expires() {
+        let now = db::now();
+        let subscription = webhook_subscription::Model {
+            id: db::new_id(),
+            url: "https://hooks.example.com".into(),
+            events: serde_json::json!(["lead.qualified"]),
+            description: None,
+            secret: "whsec_new".into(),
+            previous_secret: Some("whsec_old".into()),
+            previous_secret_expires_at: Some(now + chrono::Duration::hours(1)),
+            status: SubscriptionStatus::Active,
+            disabled_reason: None,
+            disabled_at: None,
+            created_by: "root".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        assert_eq!(
+            signing_secrets(&subscription, now),
+            ["whsec_new", "whsec_old"]
+        );
+        let later = now + chrono::Duration::hours(1);
+        assert_eq!(signing_secrets(&subscription, later), ["whsec_new"]);
     }
 
     #[test]

@@ -333,6 +333,105 @@ async fn a_410_disables_the_subscription_and_no_more_deliveries_are_queued() {
     );
 }
 
+const ROTATE: &str = "mutation($id: UUID!) { rotateWebhookSubscriptionSecret(id: $id) { secret subscription { id previousSecretExpiresAt } } }";
+const ROTATE_KEEPING: &str = "mutation($id: UUID!, $h: Int!) { rotateWebhookSubscriptionSecret(id: $id, keepPreviousForHours: $h) { secret subscription { id previousSecretExpiresAt } } }";
+
+/// Whether `secret` verifies the delivery (any of its signatures).
+fn signed_with(secret: &str, request: &wiremock::Request) -> bool {
+    standardwebhooks::Webhook::new(secret)
+        .unwrap()
+        .verify(&request.body, &request.headers)
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_new_one_until_it_ends() {
+    let app = spawn().await;
+    let root = admin(&app);
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hooks"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let (id, first) = subscribe(
+        &app,
+        &format!("{}/hooks", receiver.uri()),
+        &["lead.qualified"],
+    )
+    .await;
+
+    // By default the old secret keeps signing for a day.
+    let rotated =
+        app.gql(&root, ROTATE, json!({ "id": id })).await["rotateWebhookSubscriptionSecret"]
+            .clone();
+    let second = rotated["secret"].as_str().unwrap().to_owned();
+    assert!(second.starts_with("whsec_"));
+    assert_ne!(second, first);
+    let until = chrono::DateTime::parse_from_rfc3339(
+        rotated["subscription"]["previousSecretExpiresAt"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let left = until.signed_duration_since(chrono::Utc::now());
+    assert!(
+        left > chrono::Duration::hours(23) && left <= chrono::Duration::hours(24),
+        "{left}"
+    );
+    qualified_lead(&app, "ann@acme.io").await;
+    let delivered = received(&receiver, 1).await;
+    let signatures = delivered[0].headers["webhook-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        signatures
+            .split(' ')
+            .filter(|s| s.starts_with("v1,"))
+            .count(),
+        2,
+        "{signatures}"
+    );
+    assert!(signed_with(&second, &delivered[0]));
+    assert!(signed_with(&first, &delivered[0]));
+
+    // Bad rotations are refused and change nothing.
+    for hours in [-1, 169] {
+        let (code, error) = app
+            .gql_error(&root, ROTATE_KEEPING, json!({ "id": id, "h": hours }))
+            .await;
+        assert_eq!(code, "VALIDATION");
+        assert_eq!(error["extensions"]["field"], "keepPreviousForHours");
+    }
+    let sales = app.token("sam", &["SALES"]);
+    let (code, _) = app.gql_error(&sales, ROTATE, json!({ "id": id })).await;
+    assert_eq!(code, "FORBIDDEN");
+    let (code, _) = app
+        .gql_error(&root, ROTATE, json!({ "id": uuid::Uuid::new_v4() }))
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+
+    // 0 hours: the old secret stops at once.
+    let rotated = app
+        .gql(&root, ROTATE_KEEPING, json!({ "id": id, "h": 0 }))
+        .await["rotateWebhookSubscriptionSecret"]
+        .clone();
+    let third = rotated["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rotated["subscription"]["previousSecretExpiresAt"],
+        Value::Null
+    );
+    qualified_lead(&app, "ben@acme.io").await;
+    let delivered = received(&receiver, 2).await;
+    let last = delivered
+        .iter()
+        .find(|r| !signed_with(&second, r) && !signed_with(&first, r))
+        .expect("a delivery signed with neither earlier secret");
+    assert!(signed_with(&third, last));
+    verified(&third, last);
+}
+
 #[tokio::test]
 async fn subscriptions_are_managed_by_admins_with_checked_urls_and_event_names() {
     let app = spawn().await;
