@@ -161,6 +161,17 @@ async fn deliveries_until(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec
     }
 }
 
+/// A webhook receiver that takes every POST to `/hooks` with 204.
+async fn accepting_receiver() -> MockServer {
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hooks"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    receiver
+}
+
 /// Waits until `server` has received `n` requests; returns them.
 async fn received(server: &MockServer, n: usize) -> Vec<wiremock::Request> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -208,12 +219,7 @@ fn verified(secret: &str, request: &wiremock::Request) -> Value {
 #[tokio::test]
 async fn a_subscriber_gets_signed_posts_when_a_lead_is_qualified_and_a_contract_signed() {
     let app = spawn().await;
-    let receiver = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/hooks"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&receiver)
-        .await;
+    let receiver = accepting_receiver().await;
     let (_, secret) = subscribe(
         &app,
         &format!("{}/hooks", receiver.uri()),
@@ -348,12 +354,7 @@ fn signed_with(secret: &str, request: &wiremock::Request) -> bool {
 async fn a_rotated_secret_signs_beside_the_new_one_until_it_ends() {
     let app = spawn().await;
     let root = admin(&app);
-    let receiver = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/hooks"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&receiver)
-        .await;
+    let receiver = accepting_receiver().await;
     let (id, first) = subscribe(
         &app,
         &format!("{}/hooks", receiver.uri()),
