@@ -54,6 +54,8 @@ pub struct WebhookSubscription {
 
 impl From<webhook_subscription::Model> for WebhookSubscription {
     fn from(m: webhook_subscription::Model) -> Self {
+        let previous_secret_expires_at =
+            subscriptions::previous_secret_signs_until(&m, crate::db::now());
         WebhookSubscription {
             events: subscriptions::event_names(&m),
             id: m.id,
@@ -62,9 +64,7 @@ impl From<webhook_subscription::Model> for WebhookSubscription {
             status: m.status.into(),
             disabled_reason: m.disabled_reason,
             disabled_at: m.disabled_at,
-            previous_secret_expires_at: m
-                .previous_secret_expires_at
-                .filter(|until| *until > crate::db::now()),
+            previous_secret_expires_at,
             created_by: m.created_by,
             created_at: m.created_at,
             updated_at: m.updated_at,

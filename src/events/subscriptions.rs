@@ -188,6 +188,17 @@ pub async fn rotate_secret(
     get(db, actor, id).await
 }
 
+/// Until when the secret before the last rotation still signs, if it does.
+pub fn previous_secret_signs_until(
+    subscription: &webhook_subscription::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    subscription.previous_secret.as_ref()?;
+    subscription
+        .previous_secret_expires_at
+        .filter(|until| *until > now)
+}
+
 /// The secrets a delivery is signed with now: the current one, and the
 /// previous one while it has not expired.
 pub fn signing_secrets(
@@ -195,10 +206,8 @@ pub fn signing_secrets(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<&str> {
     let mut secrets = vec![subscription.secret.as_str()];
-    if let (Some(previous), Some(until)) = (
-        &subscription.previous_secret,
-        subscription.previous_secret_expires_at,
-    ) && until > now
+    if let Some(previous) = &subscription.previous_secret
+        && previous_secret_signs_until(subscription, now).is_some()
     {
         secrets.push(previous);
     }
