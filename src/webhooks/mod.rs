@@ -70,6 +70,9 @@ pub use hubspot::contacts::{FETCH_CONTACT, FetchContact};
 /// HubSpot's API, unless `LTC_HUBSPOT_API_URL` says otherwise.
 pub const HUBSPOT_API_URL: &str = "https://api.hubapi.com";
 
+/// Lead batches captured at once, unless `LTC_LEADS_WEBHOOK_CONCURRENCY` says otherwise.
+const LEADS_WEBHOOK_CONCURRENCY: u32 = 4;
+
 /// Largest body `POST /webhooks/leads` reads (1,000 leads of about 2 KiB).
 pub const LEADS_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
@@ -109,7 +112,7 @@ pub struct WebhookSettings {
     /// more wait their turn. A 1,000-lead batch holds its leads and its
     /// multi-row inserts in memory (tens of MB), and on two cores more than
     /// four at once adds memory, not throughput (BENCHMARKS.md).
-    #[arg(long, env = "LTC_LEADS_WEBHOOK_CONCURRENCY", default_value_t = 4,
+    #[arg(long, env = "LTC_LEADS_WEBHOOK_CONCURRENCY", default_value_t = LEADS_WEBHOOK_CONCURRENCY,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub leads_webhook_concurrency: u32,
 }
@@ -122,7 +125,7 @@ impl Default for WebhookSettings {
             hubspot_token: None,
             hubspot_api_url: HUBSPOT_API_URL.to_owned(),
             public_url: None,
-            leads_webhook_concurrency: 4,
+            leads_webhook_concurrency: LEADS_WEBHOOK_CONCURRENCY,
         }
     }
 }
