@@ -29,13 +29,8 @@ pub struct Settings {
     #[arg(long, env = "LTC_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
-    /// Deepest nesting a GraphQL query may have.
-    #[arg(long, env = "LTC_MAX_QUERY_DEPTH", default_value_t = 12)]
-    pub max_query_depth: usize,
-
-    /// Highest complexity (fields times page sizes) a GraphQL query may have.
-    #[arg(long, env = "LTC_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
-    pub max_query_complexity: usize,
+    #[command(flatten)]
+    pub limits: crate::graphql::limits::RequestLimits,
 
     #[command(flatten)]
     pub quotes: QuotePolicy,
@@ -221,8 +216,7 @@ impl Settings {
             },
             log_format: LogFormat::Text,
             request_timeout_secs: 30,
-            max_query_depth: 12,
-            max_query_complexity: 20_000,
+            limits: Default::default(),
             quotes: QuotePolicy::default(),
             worker: WorkerSettings::default(),
             renewals: Default::default(),

@@ -61,10 +61,7 @@ impl Application {
                 .await?;
         let schema = graphql::build(
             db.clone(),
-            graphql::Limits {
-                depth: settings.max_query_depth,
-                complexity: settings.max_query_complexity,
-            },
+            settings.limits,
             settings.quotes,
             settings.erp.checked()?,
             crate::connectors::billing::Billing::from_settings(&settings.billing)?,
@@ -78,6 +75,10 @@ impl Application {
             None
         };
         let state = AppState {
+            limits: settings.limits,
+            throttle: Arc::new(crate::http::throttle::Throttle::new(
+                settings.limits.max_concurrent_requests_per_caller,
+            )),
             sdl: Arc::from(schema.sdl()),
             schema,
             db,

@@ -19,10 +19,24 @@ tokio::task_local! {
     static CURRENT: Arc<Cost>;
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Cost {
     statements: AtomicU64,
     nanos: AtomicU64,
+    /// Statements allowed before the request is stopped.
+    budget: AtomicU64,
+    spent: tokio::sync::Notify,
+}
+
+impl Default for Cost {
+    fn default() -> Self {
+        Cost {
+            statements: AtomicU64::new(0),
+            nanos: AtomicU64::new(0),
+            budget: AtomicU64::new(u64::MAX),
+            spent: tokio::sync::Notify::new(),
+        }
+    }
 }
 
 impl Cost {
@@ -32,6 +46,26 @@ impl Cost {
 
     pub fn time(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::Relaxed))
+    }
+
+    /// Sets how many statements the request may run.
+    pub fn limit(&self, statements: u64) {
+        self.budget.store(statements, Ordering::Relaxed);
+    }
+
+    fn over_budget(&self) -> bool {
+        self.statements() > self.budget.load(Ordering::Relaxed)
+    }
+
+    /// Resolves once the request has run more statements than its budget.
+    pub async fn exhausted(&self) {
+        loop {
+            let notified = self.spent.notified();
+            if self.over_budget() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// `Server-Timing` (W3C): browsers' developer tools show it per request.
@@ -60,5 +94,8 @@ pub fn record(elapsed: Duration) {
         cost.statements.fetch_add(1, Ordering::Relaxed);
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         cost.nanos.fetch_add(nanos, Ordering::Relaxed);
+        if cost.over_budget() {
+            cost.spent.notify_waiters();
+        }
     });
 }

@@ -3,8 +3,11 @@
 
 pub mod batch;
 pub mod context;
+pub(crate) mod guard;
+pub mod limits;
 pub mod money;
 pub mod pagination;
+mod values;
 mod viewer;
 
 use std::sync::Arc;
@@ -98,16 +101,9 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     )
 }
 
-/// Limits every query must stay within.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub depth: usize,
-    pub complexity: usize,
-}
-
 pub fn build(
     db: DatabaseConnection,
-    limits: Limits,
+    limits: limits::RequestLimits,
     quotes: QuotePolicy,
     erp: crate::connectors::erp::ErpSettings,
     billing: crate::connectors::billing::Billing,
@@ -119,10 +115,12 @@ pub fn build(
         .data(quotes)
         .data(erp)
         .data(billing)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
+        .extension(limits::Guard(limits.document()))
+        .limit_depth(limits.max_query_depth)
+        .limit_complexity(limits.max_query_complexity)
+        // async-graphql's own directive count walks every fragment spread as
+        // often as it is spread; `limits::Guard` counts them, memoised.
         .limit_recursive_depth(64)
-        .limit_directives(16)
         .finish()
 }
 

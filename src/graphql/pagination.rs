@@ -104,13 +104,26 @@ impl From<SortDirection> for sea_orm::Order {
 /// validator adds to them unchecked).
 const COST_CAP: usize = 1 << 32;
 
-/// Query cost of a connection field: its page size times what each node costs.
+/// What a field that runs its own SQL statement costs beyond its children
+/// (a page, a count): a statement is worth ten fields resolved from memory.
+pub const STATEMENT_COST: usize = 10;
+/// What a report costs beyond its children: it aggregates over many rows in
+/// several statements.
+pub const REPORT_COST: usize = 1_000;
+
+/// Query cost of a connection field: its page statement, plus its page size
+/// times what each node costs.
 pub fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     let n = first
         .or(last)
         .unwrap_or(DEFAULT_PAGE_SIZE)
         .clamp(1, MAX_PAGE_SIZE) as usize;
-    n.saturating_mul(child.max(1)).min(COST_CAP) + 1
+    n.saturating_mul(child.max(1)).min(COST_CAP) + STATEMENT_COST
+}
+
+/// Query cost of a report field.
+pub fn report_cost(child: usize) -> usize {
+    child.min(COST_CAP) + REPORT_COST
 }
 
 /// Cost of an unpaged nested list (a lead's duplicates, an account's
@@ -127,6 +140,7 @@ impl Counted {
     /// How many items match the filter, across all pages. Counted in its own
     /// statement, so a write landing between the page and the count can make
     /// the two differ by that write.
+    #[graphql(complexity = "STATEMENT_COST")]
     async fn total_count(&self) -> async_graphql::Result<u64> {
         Ok((self.0)().await?)
     }

@@ -25,7 +25,7 @@ use super::{
 use crate::{
     auth::Actor,
     db::cost,
-    graphql::{batch::Batcher, with_request_data},
+    graphql::{batch::Batcher, guard, with_request_data},
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -186,6 +186,34 @@ fn not_acceptable() -> Response {
     response
 }
 
+/// A 401: the caller must (re)authenticate; `reason` tells a client whether
+/// to refresh its token or to log in.
+fn unauthenticated(format: Format, reason: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": {
+        "code": "UNAUTHENTICATED", "reason": reason } }] });
+    let mut response = write(format, StatusCode::UNAUTHORIZED, &body);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+/// A 429: the caller already runs as many requests as it may.
+fn too_many_requests(format: Format) -> Response {
+    let mut response = request_error(
+        format,
+        StatusCode::TOO_MANY_REQUESTS,
+        "RATE_LIMITED",
+        "too many requests at once from this caller; retry after a second",
+    );
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
 async fn execute(
     state: AppState,
     headers: &HeaderMap,
@@ -196,22 +224,35 @@ async fn execute(
     let actor = match authenticate(&state, headers) {
         Ok(actor) => actor,
         Err(error) => {
-            let mut response = request_error(
-                format,
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                &error.to_string(),
-            );
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            return response;
+            let reason = match &error {
+                crate::Error::Unauthenticated(message) if message.contains("ExpiredSignature") => {
+                    "TOKEN_EXPIRED"
+                }
+                _ => "TOKEN_INVALID",
+            };
+            return unauthenticated(format, reason, &error.to_string());
         }
     };
+    let caller = actor.as_ref().map_or("", |a| a.sub.as_str());
+    let Some(_turn) = state.throttle.turn(caller).await else {
+        return too_many_requests(format);
+    };
+    // Bounded before parsing, so the parser never sees a hostile document.
+    if let Err(message) = guard::prescan(&request.query, &state.limits.document()) {
+        return request_error(
+            format,
+            StatusCode::BAD_REQUEST,
+            "GRAPHQL_VALIDATION_FAILED",
+            &message,
+        );
+    }
     let operation_name = request.operation_name.clone();
-    let operation = match request.parsed_query() {
-        Ok(document) => operation_type(&document.operations, operation_name.as_deref()),
+    let (operation, schema_only, introspects) = match request.parsed_query() {
+        Ok(document) => (
+            operation_type(&document.operations, operation_name.as_deref()),
+            guard::asks_only_about_the_schema(document, operation_name.as_deref()),
+            guard::introspects(document, operation_name.as_deref()),
+        ),
         Err(error) => {
             return request_error(
                 format,
@@ -221,6 +262,32 @@ async fn execute(
             );
         }
     };
+    // Without a token nothing runs but questions about the schema.
+    if actor.is_none() && !schema_only {
+        return unauthenticated(
+            format,
+            "TOKEN_MISSING",
+            "send a bearer token in the Authorization header",
+        );
+    }
+    if !state.limits.allows_introspection(actor.is_some()) {
+        if introspects && actor.is_none() {
+            return unauthenticated(
+                format,
+                "TOKEN_MISSING",
+                "introspection needs a bearer token",
+            );
+        }
+        if introspects {
+            return request_error(
+                format,
+                StatusCode::BAD_REQUEST,
+                "GRAPHQL_VALIDATION_FAILED",
+                "introspection is turned off on this server (LTC_INTROSPECTION)",
+            );
+        }
+        request = request.disable_introspection();
+    }
     if via_get && operation == Some(OperationType::Mutation) {
         let mut response = request_error(
             format,
@@ -242,8 +309,12 @@ async fn execute(
     };
     let batcher = Batcher::new();
     let request = with_request_data(request, &state.db, actor, &batcher);
+    let budget = state.limits.max_sql_statements;
     match claim {
-        None => respond(format, batcher.run(state.schema.execute(request)).await),
+        None => {
+            let run = batcher.run(state.schema.execute(request));
+            respond(format, within_budget(budget, run).await)
+        }
         Some(Claim::Refuse {
             status,
             code,
@@ -264,7 +335,8 @@ async fn execute(
             let run = tokio::spawn(cost::measure(
                 spent,
                 async move {
-                    let (status, body) = outcome(batcher.run(schema.execute(request)).await);
+                    let run = batcher.run(schema.execute(request));
+                    let (status, body) = outcome(within_budget(budget, run).await);
                     ticket.settle(&db, status, &body).await;
                     (status, body)
                 }
@@ -283,6 +355,40 @@ async fn execute(
                 }
             }
         }
+    }
+}
+
+/// Runs a request, stopping it once it has run more SQL statements than
+/// `budget`: what it left undone is dropped, and a write in progress rolls
+/// back with its transaction.
+async fn within_budget(
+    budget: u64,
+    run: impl std::future::Future<Output = async_graphql::Response>,
+) -> async_graphql::Response {
+    let Some(spent) = cost::current() else {
+        return run.await;
+    };
+    spent.limit(budget);
+    tokio::select! {
+        // A request that went over its budget is refused even when its last
+        // statements finished in the same instant.
+        biased;
+        () = spent.exhausted() => {
+            let mut error = ServerError::new(
+                format!("the request ran more than {budget} SQL statements and was stopped; ask for less per request"),
+                None,
+            );
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("code", "COST_LIMIT_EXCEEDED");
+            let mut response = async_graphql::Response::from_errors(vec![error]);
+            // It ran: a response with `data`, so not a 400 for a request
+            // that never executed.
+            response.data = GqlValue::Object(Default::default());
+            response
+        }
+        response = run => response,
     }
 }
 
@@ -379,7 +485,28 @@ struct Unexecuted<'a> {
     errors: &'a [ServerError],
 }
 
-pub async fn schema_sdl(State(state): State<AppState>) -> Response {
+/// The SDL, to whoever may introspect (`LTC_INTROSPECTION`).
+pub async fn schema_sdl(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let authenticated = matches!(authenticate(&state, &headers), Ok(Some(_)));
+    if !state.limits.allows_introspection(authenticated) {
+        let reason = if headers.contains_key(header::AUTHORIZATION) {
+            "TOKEN_INVALID"
+        } else {
+            "TOKEN_MISSING"
+        };
+        let status = if authenticated {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        let mut response = unauthenticated(
+            Format::LegacyJson,
+            reason,
+            "the schema needs a bearer token",
+        );
+        *response.status_mut() = status;
+        return response;
+    }
     let mut response = state.sdl.to_string().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -5,6 +5,7 @@ mod graphql;
 mod health;
 pub mod idempotency;
 mod server_timing;
+pub(crate) mod throttle;
 
 use std::sync::Arc;
 
@@ -29,6 +30,10 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Secrets and URLs of the inbound webhooks.
     pub webhooks: Arc<crate::webhooks::WebhookSettings>,
+    /// What one request may ask and spend.
+    pub limits: crate::graphql::limits::RequestLimits,
+    /// Requests each caller may run at once.
+    pub throttle: Arc<throttle::Throttle>,
     /// Turns for capturing lead batches (`leads_webhook_concurrency`).
     pub lead_batches: Arc<tokio::sync::Semaphore>,
 }

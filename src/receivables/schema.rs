@@ -327,6 +327,7 @@ impl ReceivableQuery {
     }
 
     /// What is owed at the end of `asOf` (UTC), per aging bucket, overall and per account.
+    #[graphql(complexity = "crate::graphql::pagination::report_cost(child_complexity)")]
     async fn receivables_aging(
         &self,
         ctx: &Context<'_>,
@@ -341,6 +342,7 @@ impl ReceivableQuery {
     }
 
     /// Days sales outstanding at `asOf` over the `days` before it.
+    #[graphql(complexity = "crate::graphql::pagination::report_cost(child_complexity)")]
     async fn dso(
         &self,
         ctx: &Context<'_>,

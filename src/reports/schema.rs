@@ -146,6 +146,7 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// Deals per stage with amounts and weighted amounts; conversion and win rates.
+    #[graphql(complexity = "crate::graphql::pagination::report_cost(child_complexity)")]
     async fn pipeline(
         &self,
         ctx: &Context<'_>,
@@ -191,6 +192,7 @@ impl ReportQuery {
     }
 
     /// Everything about one deal, from its lead to its cash, and where it waits.
+    #[graphql(complexity = "crate::graphql::pagination::report_cost(child_complexity)")]
     async fn lead_to_cash(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +250,7 @@ impl ReportQuery {
     }
 
     /// Per user and role: amount won and cash collected in the period.
+    #[graphql(complexity = "crate::graphql::pagination::report_cost(child_complexity)")]
     async fn team_performance(
         &self,
         ctx: &Context<'_>,
