@@ -147,26 +147,6 @@ impl Capability {
             Role::Integration => false,
         }
     }
-
-    /// Every capability, for tests that walk the table.
-    pub const ALL: [Capability; 16] = [
-        Capability::ReadLeads,
-        Capability::WriteLeads,
-        Capability::ReadAccounts,
-        Capability::WriteAccounts,
-        Capability::ChangeTeams,
-        Capability::SuperviseSales,
-        Capability::ReadCatalogue,
-        Capability::ManageCatalogue,
-        Capability::ApproveQuotes,
-        Capability::ExecuteContracts,
-        Capability::ReadOrders,
-        Capability::WriteOrders,
-        Capability::ReadReceivables,
-        Capability::ManageReceivables,
-        Capability::WriteOff,
-        Capability::Administer,
-    ];
 }
 
 impl Role {
@@ -275,7 +255,7 @@ impl Actor {
     /// `capability`. Resolvers check the capability before they load; an
     /// actor without it gets the narrowest rule, so a forgotten check
     /// cannot widen anything.
-    pub fn loader_visibility(&self, capability: Capability) -> Visibility {
+    pub(crate) fn loader_visibility(&self, capability: Capability) -> Visibility {
         self.rows_for(capability)
             .unwrap_or_else(|| Visibility::OwnedBy(self.sub.clone()))
     }
@@ -284,6 +264,26 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every capability, to walk the table.
+    const CAPABILITIES: [Capability; 16] = [
+        Capability::ReadLeads,
+        Capability::WriteLeads,
+        Capability::ReadAccounts,
+        Capability::WriteAccounts,
+        Capability::ChangeTeams,
+        Capability::SuperviseSales,
+        Capability::ReadCatalogue,
+        Capability::ManageCatalogue,
+        Capability::ApproveQuotes,
+        Capability::ExecuteContracts,
+        Capability::ReadOrders,
+        Capability::WriteOrders,
+        Capability::ReadReceivables,
+        Capability::ManageReceivables,
+        Capability::WriteOff,
+        Capability::Administer,
+    ];
 
     fn actor(roles: &[Role], scopes: Option<&[&str]>) -> Actor {
         Actor {
@@ -394,7 +394,7 @@ mod tests {
         };
         for a in Role::ALL {
             for b in Role::ALL {
-                for capability in Capability::ALL {
+                for capability in CAPABILITIES {
                     let alone = |r: Role| rank(actor(&[r], None).visibility(capability).ok());
                     let pair = rank(actor(&[a, b], None).visibility(capability).ok());
                     assert_eq!(
