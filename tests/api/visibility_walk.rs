@@ -10,7 +10,8 @@
 //!
 //! The same walk run by a sales manager must reach every hidden record, and
 //! the intruder's walk every record they do see, so the test cannot pass by
-//! reaching nothing.
+//! reaching nothing. Finance and delivery tokens walk too: no lead (nor, for
+//! delivery, receivable or payment) may reach them by any path.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -610,4 +611,52 @@ async fn no_field_of_the_schema_shows_a_sales_user_a_record_they_may_not_see() {
     for (label, visible) in &world.visible {
         assert!(reached.contains(visible), "sam never sees {label}");
     }
+
+    // Roles without a kind's read capability see none of that kind, by any path.
+    let all: Vec<(&String, &String)> = world.hidden.iter().chain(&world.visible).collect();
+    for (roles, kinds) in [
+        (&["FINANCE"][..], &["lead"][..]),
+        (&["DELIVERY"][..], &["lead", "receivable", "payment"][..]),
+    ] {
+        let token = app.token("outsider", roles);
+        let seen = walk(&app, &token, &queries, &ids).await;
+        let reached: BTreeSet<&String> = seen.values().flatten().collect();
+        for (label, record) in &all {
+            if kinds.iter().any(|k| label.contains(k)) {
+                assert!(!reached.contains(record), "{roles:?} reach {label}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_deal_team_member_gets_the_deals_trace_without_the_lead_they_do_not_own() {
+    let app = TestApp::spawn().await;
+    let deal = executing_contract(&app).await;
+    let alice = app.token("alice", &["SALES"]);
+    let sam = app.token("sam", &["SALES"]);
+    let trace = "query($id: UUID!) { leadToCash(opportunityId: $id) {
+        opportunity { id } lead { id notes email history { to } } contracts { id }
+        timing { leadCreatedAt } } }";
+    let vars = json!({ "id": deal.opportunity });
+    let owners = app.gql(&alice, trace, vars.clone()).await["leadToCash"].clone();
+    let lead = id(&owners["lead"]["id"]);
+
+    let members = app.gql(&sam, trace, vars.clone()).await["leadToCash"].clone();
+    assert_eq!(members["lead"], Value::Null);
+    assert_eq!(members["timing"]["leadCreatedAt"], Value::Null);
+    assert_eq!(members["contracts"], owners["contracts"]);
+    let (code, _) = app
+        .gql_error(
+            &sam,
+            "query($id: UUID!) { lead(id: $id) { id } }",
+            json!({ "id": lead }),
+        )
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+
+    // A READONLY role beside SALES reads every lead, so the trace shows it.
+    let reader = app.token("sam", &["SALES", "READONLY"]);
+    let read = app.gql(&reader, trace, vars).await["leadToCash"].clone();
+    assert_eq!(read["lead"]["id"], owners["lead"]["id"]);
 }
