@@ -39,17 +39,32 @@ pub enum AccountOrder {
     UpdatedAt,
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<account::Model> {
-    actor.require(Capability::ReadAccounts)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadAccounts, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<account::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("account"))
 }
 
-/// Only managers hand an account to someone else; a sales user's accounts are their own.
+/// Only a supervisor (manager, admin) hands an account to someone else; a
+/// sales user's accounts are their own.
 fn check_owner(actor: &Actor, owner: &str) -> Result<String> {
     let owner = input::required("ownerId", owner, REF_MAX)?;
-    if owner != actor.sub && !actor.is_manager() {
+    if owner != actor.sub && !actor.can(Capability::SuperviseSales) {
         return Err(Error::forbidden(
             "only a sales manager or admin assigns accounts to others",
         ));
@@ -127,8 +142,7 @@ pub async fn update(
     id: Uuid,
     patch: AccountPatch,
 ) -> Result<account::Model> {
-    actor.require(Capability::WriteAccounts)?;
-    let current = get(db, actor, id).await?;
+    let current = get_as(db, actor, Capability::WriteAccounts, id).await?;
     let mut row = current.clone().into_active_model();
     if let Some(name) = &patch.name {
         row.name = Set(input::required("name", name, NAME_MAX)?);
@@ -150,7 +164,7 @@ pub async fn update(
     }
     if let Some(owner) = &patch.owner_id {
         let owner = input::required("ownerId", owner, REF_MAX)?;
-        if owner != current.owner_id && !actor.is_manager() {
+        if owner != current.owner_id && !actor.can(Capability::SuperviseSales) {
             return Err(Error::forbidden(
                 "only a sales manager or admin reassigns accounts",
             ));
@@ -186,11 +200,11 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<account::Model>, Counter)> {
-    actor.require(Capability::ReadAccounts)?;
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     if let Some(text) = &filter.text {
         input::required("filter.text", text, NAME_MAX)?;
     }
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let sort_col = match order {
         AccountOrder::Name => account::Column::Name,
         AccountOrder::CreatedAt => account::Column::CreatedAt,

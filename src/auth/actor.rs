@@ -43,13 +43,23 @@ impl Role {
     }
 }
 
-/// Something an actor may do, independent of which rows.
+/// Something an actor may do, independent of which rows. The one table of
+/// who may do what is [`Capability::granted_by_role`] and
+/// [`Capability::granted_by_scope`]; the rows each grant reaches are
+/// [`Role::row_rule`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Capability {
     ReadLeads,
     WriteLeads,
     ReadAccounts,
+    /// Sales work on accounts, contacts, deals and their teams, quotes and contracts.
     WriteAccounts,
+    /// Put people on and off deal teams: who sells a deal is a people
+    /// decision, never an integration's.
+    ChangeTeams,
+    /// Give leads and accounts to other users, and act for a deal's team
+    /// (hand over any deal's contract): managing sales people, not selling.
+    SuperviseSales,
     /// Read products and prices.
     ReadCatalogue,
     /// Create products, set prices, deactivate.
@@ -64,8 +74,10 @@ pub enum Capability {
     WriteOrders,
     /// Read receivables and payments.
     ReadReceivables,
-    /// Link invoices, record payments, write off: finance work.
+    /// Link invoices, record payments, sync billing status: cash work.
     ManageReceivables,
+    /// Give up on what is still owed: finance's judgement, never a script's.
+    WriteOff,
     /// See and retry outbox jobs, manage webhook subscriptions.
     Administer,
 }
@@ -85,20 +97,34 @@ impl Capability {
             Capability::WriteOrders => scope == "orders:write",
             Capability::ReadReceivables => matches!(scope, "payments:read" | "payments:write"),
             Capability::ManageReceivables => scope == "payments:write",
-            Capability::ApproveQuotes | Capability::ExecuteContracts | Capability::Administer => {
-                false
-            }
+            Capability::ChangeTeams
+            | Capability::SuperviseSales
+            | Capability::ApproveQuotes
+            | Capability::ExecuteContracts
+            | Capability::WriteOff
+            | Capability::Administer => false,
         }
     }
 
+    /// LTC.md's "Who may do what", one role at a time.
     fn granted_by_role(self, role: Role) -> bool {
         use Capability::*;
         match role {
             Role::Admin => true,
-            Role::SalesManager => self != Administer,
-            Role::Sales => !matches!(
+            // Cash belongs to finance: managers run sales, not the books.
+            Role::SalesManager => !matches!(self, ManageReceivables | WriteOff | Administer),
+            Role::Sales => matches!(
                 self,
-                ManageCatalogue | ApproveQuotes | ManageReceivables | Administer
+                ReadLeads
+                    | WriteLeads
+                    | ReadAccounts
+                    | WriteAccounts
+                    | ChangeTeams
+                    | ReadCatalogue
+                    | ExecuteContracts
+                    | ReadOrders
+                    | WriteOrders
+                    | ReadReceivables
             ),
             Role::Readonly => matches!(
                 self,
@@ -106,7 +132,12 @@ impl Capability {
             ),
             Role::Finance => matches!(
                 self,
-                ReadAccounts | ReadCatalogue | ReadOrders | ReadReceivables | ManageReceivables
+                ReadAccounts
+                    | ReadCatalogue
+                    | ReadOrders
+                    | ReadReceivables
+                    | ManageReceivables
+                    | WriteOff
             ),
             Role::Delivery => matches!(
                 self,
@@ -118,13 +149,45 @@ impl Capability {
     }
 }
 
-/// Which rows of a kind an actor sees.
+impl Role {
+    /// Every role, in the schema's order.
+    pub const ALL: [Role; 7] = [
+        Role::Admin,
+        Role::SalesManager,
+        Role::Sales,
+        Role::Finance,
+        Role::Delivery,
+        Role::Integration,
+        Role::Readonly,
+    ];
+
+    /// The rows a capability this role grants reaches: a `SALES` user works
+    /// on their own rows, every other role on all of them.
+    fn row_rule(self, sub: &str) -> Visibility {
+        match self {
+            Role::Sales => Visibility::OwnedBy(sub.to_owned()),
+            _ => Visibility::All,
+        }
+    }
+}
+
+/// Which rows of a kind an actor reaches with one capability.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Visibility {
     All,
     /// A `SALES` user: rows they own or sit on the team of (and, for leads,
     /// the unassigned ones).
     OwnedBy(String),
+}
+
+impl Visibility {
+    /// The wider of two rules.
+    fn widest(self, other: Visibility) -> Visibility {
+        match (self, other) {
+            (Visibility::All, _) | (_, Visibility::All) => Visibility::All,
+            (own, _) => own,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -142,54 +205,85 @@ impl Actor {
         self.roles.contains(&role)
     }
 
-    pub fn is_manager(&self) -> bool {
-        self.has_role(Role::Admin) || self.has_role(Role::SalesManager)
+    fn scope_grants(&self, capability: Capability) -> bool {
+        self.scopes
+            .iter()
+            .flatten()
+            .any(|s| capability.granted_by_scope(s))
+    }
+
+    /// The row rule under which this actor may exercise `capability`, or
+    /// `None` when it may not at all. Roles combine per capability: of the
+    /// roles that grant it, the widest row rule wins, so a role that does
+    /// not grant an action (`READONLY` for any write) never widens it.
+    fn rows_for(&self, capability: Capability) -> Option<Visibility> {
+        // An integration token's scopes are its grant, over all rows.
+        let by_integration = (self.has_role(Role::Integration) && self.scope_grants(capability))
+            .then_some(Visibility::All);
+        let narrowed_out = self.scopes.is_some() && !self.scope_grants(capability);
+        let by_roles = self
+            .roles
+            .iter()
+            .filter(|role| !narrowed_out && capability.granted_by_role(**role))
+            .map(|role| role.row_rule(&self.sub))
+            .reduce(Visibility::widest);
+        match (by_integration, by_roles) {
+            (Some(a), Some(b)) => Some(a.widest(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn can(&self, capability: Capability) -> bool {
-        let by_scope = || {
-            self.scopes
-                .iter()
-                .flatten()
-                .any(|s| capability.granted_by_scope(s))
-        };
-        let by_role = self
-            .roles
-            .iter()
-            .any(|role| capability.granted_by_role(*role));
-        if self.has_role(Role::Integration) && by_scope() {
-            return true;
-        }
-        by_role && (self.scopes.is_none() || by_scope())
+        self.rows_for(capability).is_some()
     }
 
     /// Fails with `FORBIDDEN` unless the actor has the capability.
     pub fn require(&self, capability: Capability) -> crate::Result<()> {
-        if self.can(capability) {
-            Ok(())
-        } else {
-            Err(crate::Error::forbidden(format!(
-                "your token does not allow {capability:?}"
-            )))
-        }
+        self.visibility(capability).map(|_| ())
     }
 
-    /// Rows of leads, accounts and everything under them this actor sees.
-    /// Only a plain `SALES` user is limited; managers, admins and read-only,
-    /// finance, delivery and integration tokens (within their capabilities) see all.
-    pub fn visibility(&self) -> Visibility {
-        let sees_all = self.roles.iter().any(|r| *r != Role::Sales);
-        if sees_all {
-            Visibility::All
-        } else {
-            Visibility::OwnedBy(self.sub.clone())
-        }
+    /// The rows this actor may exercise `capability` on; `FORBIDDEN` when it
+    /// may not exercise it at all. Every read and write asks with the
+    /// capability it exercises, so the rows follow the action.
+    pub fn visibility(&self, capability: Capability) -> crate::Result<Visibility> {
+        self.rows_for(capability).ok_or_else(|| {
+            crate::Error::forbidden(format!("your token does not allow {capability:?}"))
+        })
+    }
+
+    /// The row rule of a per-request loader serving reads under
+    /// `capability`. Resolvers check the capability before they load; an
+    /// actor without it gets the narrowest rule, so a forgotten check
+    /// cannot widen anything.
+    pub(crate) fn loader_visibility(&self, capability: Capability) -> Visibility {
+        self.rows_for(capability)
+            .unwrap_or_else(|| Visibility::OwnedBy(self.sub.clone()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every capability, to walk the table.
+    const CAPABILITIES: [Capability; 16] = [
+        Capability::ReadLeads,
+        Capability::WriteLeads,
+        Capability::ReadAccounts,
+        Capability::WriteAccounts,
+        Capability::ChangeTeams,
+        Capability::SuperviseSales,
+        Capability::ReadCatalogue,
+        Capability::ManageCatalogue,
+        Capability::ApproveQuotes,
+        Capability::ExecuteContracts,
+        Capability::ReadOrders,
+        Capability::WriteOrders,
+        Capability::ReadReceivables,
+        Capability::ManageReceivables,
+        Capability::WriteOff,
+        Capability::Administer,
+    ];
 
     fn actor(roles: &[Role], scopes: Option<&[&str]>) -> Actor {
         Actor {
@@ -239,18 +333,118 @@ mod tests {
         let ro = actor(&[Role::Readonly], None);
         assert!(ro.can(Capability::ReadLeads) && ro.can(Capability::ReadAccounts));
         assert!(!ro.can(Capability::WriteLeads) && !ro.can(Capability::WriteAccounts));
-        assert_eq!(ro.visibility(), Visibility::All);
+        assert_eq!(
+            ro.visibility(Capability::ReadLeads).ok(),
+            Some(Visibility::All)
+        );
     }
 
     #[test]
-    fn only_plain_sales_users_are_limited_to_their_rows() {
+    fn a_plain_sales_user_reads_and_writes_only_their_rows() {
+        let sales = actor(&[Role::Sales], None);
+        for capability in [Capability::ReadLeads, Capability::WriteAccounts] {
+            assert_eq!(
+                sales.visibility(capability).ok(),
+                Some(Visibility::OwnedBy("u".into()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_second_role_widens_only_the_actions_it_grants() {
+        for other in [
+            Role::Readonly,
+            Role::Finance,
+            Role::Delivery,
+            Role::Integration,
+        ] {
+            let pair = actor(&[Role::Sales, other], None);
+            for write in [Capability::WriteLeads, Capability::WriteAccounts] {
+                assert_eq!(
+                    pair.visibility(write).ok(),
+                    Some(Visibility::OwnedBy("u".into())),
+                    "{other:?} {write:?}"
+                );
+            }
+        }
+        let with_readonly = actor(&[Role::Sales, Role::Readonly], None);
         assert_eq!(
-            actor(&[Role::Sales], None).visibility(),
+            with_readonly.visibility(Capability::ReadLeads).ok(),
+            Some(Visibility::All)
+        );
+        let with_delivery = actor(&[Role::Sales, Role::Delivery], None);
+        assert_eq!(
+            with_delivery.visibility(Capability::WriteOrders).ok(),
+            Some(Visibility::All)
+        );
+        let with_manager = actor(&[Role::Sales, Role::SalesManager], None);
+        assert_eq!(
+            with_manager.visibility(Capability::WriteLeads).ok(),
+            Some(Visibility::All)
+        );
+    }
+
+    /// What a pair may do, action by action, is the better of what each role may.
+    #[test]
+    fn every_pair_of_roles_is_the_union_of_its_roles_per_capability() {
+        let rank = |v: Option<Visibility>| match v {
+            None => 0,
+            Some(Visibility::OwnedBy(_)) => 1,
+            Some(Visibility::All) => 2,
+        };
+        for a in Role::ALL {
+            for b in Role::ALL {
+                for capability in CAPABILITIES {
+                    let alone = |r: Role| rank(actor(&[r], None).visibility(capability).ok());
+                    let pair = rank(actor(&[a, b], None).visibility(capability).ok());
+                    assert_eq!(
+                        pair,
+                        alone(a).max(alone(b)),
+                        "{a:?} + {b:?} on {capability:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_scope_narrows_the_rows_of_no_capability_it_keeps() {
+        let narrowed = actor(&[Role::SalesManager], Some(&["leads:read"]));
+        assert_eq!(
+            narrowed.visibility(Capability::ReadLeads).ok(),
+            Some(Visibility::All)
+        );
+        assert!(narrowed.visibility(Capability::ReadAccounts).is_err());
+        assert_eq!(
+            narrowed.loader_visibility(Capability::ReadAccounts),
             Visibility::OwnedBy("u".into())
         );
-        assert_eq!(
-            actor(&[Role::Sales, Role::SalesManager], None).visibility(),
-            Visibility::All
-        );
+    }
+
+    #[test]
+    fn cash_actions_belong_to_finance_and_admins() {
+        for capability in [Capability::ManageReceivables, Capability::WriteOff] {
+            for role in Role::ALL {
+                assert_eq!(
+                    actor(&[role], None).can(capability),
+                    matches!(role, Role::Finance | Role::Admin),
+                    "{role:?} {capability:?}"
+                );
+            }
+        }
+        let script = actor(&[Role::Integration], Some(&["payments:write"]));
+        assert!(script.can(Capability::ManageReceivables));
+        assert!(!script.can(Capability::WriteOff));
+    }
+
+    #[test]
+    fn only_managers_and_admins_supervise_sales() {
+        for role in Role::ALL {
+            assert_eq!(
+                actor(&[role], None).can(Capability::SuperviseSales),
+                matches!(role, Role::SalesManager | Role::Admin),
+                "{role:?}"
+            );
+        }
     }
 }

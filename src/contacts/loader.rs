@@ -46,9 +46,10 @@ impl Loader<Uuid> for ContactsByAccount {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    visibility: &Visibility,
+    actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
+    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadAccounts);
     request
         .data(batcher.loader(ContactLoader {
             db: db.clone(),

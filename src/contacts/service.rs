@@ -31,9 +31,23 @@ pub struct ContactPatch {
     pub title: MaybeUndefined<String>,
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<contact::Model> {
-    actor.require(Capability::ReadAccounts)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadAccounts, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<contact::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("contact"))
 }
@@ -80,9 +94,13 @@ pub async fn insert_checked(
     row: contact::ActiveModel,
 ) -> Result<contact::Model> {
     let account_id = *row.account_id.as_ref();
-    if accounts::repo::find_visible(db, &actor.visibility(), account_id)
-        .await?
-        .is_none()
+    if accounts::repo::find_visible(
+        db,
+        &actor.visibility(Capability::WriteAccounts)?,
+        account_id,
+    )
+    .await?
+    .is_none()
     {
         return Err(Error::validation("accountId", "no such account"));
     }
@@ -95,8 +113,9 @@ pub async fn update(
     id: Uuid,
     patch: ContactPatch,
 ) -> Result<contact::Model> {
-    actor.require(Capability::WriteAccounts)?;
-    let mut row = get(db, actor, id).await?.into_active_model();
+    let mut row = get_as(db, actor, Capability::WriteAccounts, id)
+        .await?
+        .into_active_model();
     if let Some(v) = optional_patch("firstName", &patch.first_name, NAME_MAX)? {
         row.first_name = Set(v);
     }
@@ -137,12 +156,12 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<contact::Model>, Counter)> {
-    actor.require(Capability::ReadAccounts)?;
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     if let Some(text) = &filter.text {
         input::required("filter.text", text, NAME_MAX)?;
     }
     let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let rows = db::fetch_page(
         db,
         select.clone(),

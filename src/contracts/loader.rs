@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{Error, graphql::batch::Batcher};
 
 /// Keyed by contract id: its lines in order. Callers already see the contract.
 pub struct ContractLinesLoader {
@@ -51,7 +51,7 @@ impl Loader<Uuid> for PaymentTermsLoader {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    _visibility: &Visibility,
+    _actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
     request

@@ -45,9 +45,23 @@ pub fn contract_number(year: i32, sequence: i64) -> String {
     format!("C-{year}-{sequence:06}")
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<contract::Model> {
-    actor.require(Capability::ReadAccounts)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadAccounts, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<contract::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("contract"))
 }
@@ -64,7 +78,7 @@ pub async fn create_from_quote(
     actor.require(Capability::WriteAccounts)?;
     let payment_terms = terms::check(payment_terms)?;
     let txn = db::begin_write(db).await?;
-    let quote = quotes::service::get(&txn, actor, quote_id).await?;
+    let quote = quotes::service::get_as(&txn, actor, Capability::WriteAccounts, quote_id).await?;
     if quote.status != QuoteStatus::Accepted {
         let shown = quotes::lifecycle::effective_status(
             quote.status,
@@ -172,16 +186,15 @@ pub async fn create_from_quote(
     Ok(contract)
 }
 
-/// Opens a write on a contract the caller sees, after checking `capability`.
+/// Opens a write on a contract the caller may exercise `capability` on.
 async fn open_for_write(
     db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
     capability: Capability,
 ) -> Result<(DatabaseTransaction, contract::Model)> {
-    actor.require(capability)?;
     let txn = db::begin_write(db).await?;
-    let contract = get(&txn, actor, id).await?;
+    let contract = get_as(&txn, actor, capability, id).await?;
     Ok((txn, contract))
 }
 
@@ -244,7 +257,7 @@ pub async fn hand_over(
     let sells_it = team
         .iter()
         .any(|m| m.user_id == actor.sub && matches!(m.role, TeamRole::Ar | TeamRole::Sr));
-    if !(sells_it || actor.is_manager()) {
+    if !(sells_it || actor.can(Capability::SuperviseSales)) {
         return Err(Error::forbidden(
             "only the deal's AR or SR, or a sales manager, hands a contract over",
         ));
@@ -341,9 +354,9 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<contract::Model>, Counter)> {
-    actor.require(Capability::ReadAccounts)?;
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let rows = db::fetch_page(
         db,
         select.clone(),

@@ -29,10 +29,10 @@ async fn check(db: &impl ConnectionTrait, actor: &Actor, event: &Published) -> R
     let Some(kind) = catalog::find(&event.envelope.kind) else {
         return Ok(false);
     };
-    if !actor.can(kind.capability) {
+    // The event's rows are those its capability reaches for this actor.
+    let Ok(visibility) = actor.visibility(kind.capability) else {
         return Ok(false);
-    }
-    let visibility = actor.visibility();
+    };
     if visibility == Visibility::All {
         return Ok(true);
     }

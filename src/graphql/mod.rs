@@ -131,7 +131,8 @@ pub fn sdl() -> String {
 
 /// Adds the caller and fresh per-request batch loaders to a request. Loaders
 /// live for one request only: they cache, and what they may return depends
-/// on who asks. Each aggregate registers its own.
+/// on who asks. Each aggregate registers its own, with the row rule of its
+/// read capability (`Actor::loader_visibility`).
 pub fn with_request_data(
     request: async_graphql::Request,
     db: &DatabaseConnection,
@@ -142,7 +143,6 @@ pub fn with_request_data(
     let Some(actor) = actor else {
         return request;
     };
-    let visibility = actor.visibility();
     for register in [
         crate::accounts::loader::register,
         crate::contacts::loader::register,
@@ -155,7 +155,7 @@ pub fn with_request_data(
         crate::receivables::loader::register,
         crate::history::loader::register,
     ] {
-        request = register(request, db, &visibility, batcher);
+        request = register(request, db, &actor, batcher);
     }
     request
 }

@@ -30,7 +30,7 @@ impl Loader<Uuid> for HistoryLoader {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    _visibility: &crate::auth::Visibility,
+    _actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
     request.data(batcher.loader(HistoryLoader { db: db.clone() }))

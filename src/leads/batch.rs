@@ -275,7 +275,7 @@ impl Known {
         if !repo::OPEN.contains(&existing.status) {
             return Ok(existing);
         }
-        if !repo::is_visible(&actor.visibility(), &existing) {
+        if !repo::is_visible(&actor.visibility(Capability::WriteLeads)?, &existing) {
             return Err(service::someone_elses());
         }
         let mut lead = existing.clone();

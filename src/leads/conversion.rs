@@ -44,10 +44,10 @@ pub async fn convert(
     id: Uuid,
     conversion: Conversion,
 ) -> Result<Converted> {
-    actor.require(Capability::WriteLeads)?;
-    actor.require(Capability::WriteAccounts)?;
+    // Converting changes the lead and writes accounts: each under its own rows.
+    let visibility = actor.visibility(Capability::WriteAccounts)?;
     let txn = db::begin_write(db).await?;
-    let before = service::get(&txn, actor, id).await?;
+    let before = service::get_as(&txn, actor, Capability::WriteLeads, id).await?;
     lifecycle::check(before.status, LeadStatus::Converted)?;
     let opportunity_name = match &conversion.opportunity_name {
         Some(name) => input::required("opportunityName", name, NAME_MAX)?,
@@ -60,7 +60,6 @@ pub async fn convert(
         ));
     };
 
-    let visibility = actor.visibility();
     let account = match conversion.account {
         AccountChoice::Existing(account_id) => {
             accounts::repo::find_visible(&txn, &visibility, account_id)

@@ -88,9 +88,8 @@ async fn transition(
     reason: Option<&str>,
     change: impl FnOnce(&mut lead::Model),
 ) -> Result<lead::Model> {
-    actor.require(Capability::WriteLeads)?;
     let txn = db::begin_write(db).await?;
-    let before = service::get(&txn, actor, id).await?;
+    let before = service::get_as(&txn, actor, Capability::WriteLeads, id).await?;
     check(before.status, to)?;
     let mut after = before.clone();
     after.status = to;
@@ -106,7 +105,8 @@ pub async fn start_working(
     actor: &Actor,
     id: Uuid,
 ) -> Result<lead::Model> {
-    let takes_it = actor.visibility() != Visibility::All;
+    // Whoever works only their own leads takes an unassigned one they start.
+    let takes_it = actor.visibility(Capability::WriteLeads)? != Visibility::All;
     transition(db, actor, id, LeadStatus::Working, None, |lead| {
         if takes_it && lead.owner_id.is_none() {
             lead.owner_id = Some(actor.sub.clone());
@@ -153,7 +153,7 @@ pub async fn assign(
     actor.require(Capability::WriteLeads)?;
     let user_id = input::required("userId", user_id, REF_MAX)?;
     let txn = db::begin_write(db).await?;
-    let before = service::get(&txn, actor, id).await?;
+    let before = service::get_as(&txn, actor, Capability::WriteLeads, id).await?;
     if !repo::OPEN.contains(&before.status) {
         return Err(Error::validation(
             "id",
@@ -161,7 +161,7 @@ pub async fn assign(
         ));
     }
     let takes_unassigned = before.owner_id.is_none() && user_id == actor.sub;
-    if !(actor.is_manager() || takes_unassigned) {
+    if !(actor.can(Capability::SuperviseSales) || takes_unassigned) {
         return Err(Error::forbidden(
             "only a sales manager or admin assigns leads; you may take an unassigned lead yourself",
         ));

@@ -51,9 +51,10 @@ impl Loader<Uuid> for DuplicatesLoader {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    visibility: &Visibility,
+    actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
+    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadLeads);
     request
         .data(batcher.loader(LeadLoader {
             db: db.clone(),

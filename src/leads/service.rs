@@ -54,9 +54,23 @@ pub struct Captured {
     pub created: bool,
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<lead::Model> {
-    actor.require(Capability::ReadLeads)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadLeads, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<lead::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("lead"))
 }
@@ -135,7 +149,8 @@ pub(super) fn apply_fields(lead: &mut lead::Model, fields: LeadFields) -> Result
     Ok(())
 }
 
-/// Only managers give a lead to someone else; a sales user's captures are theirs.
+/// Only a supervisor (manager, admin) gives a lead to someone else; a sales
+/// user's captures are theirs.
 pub(super) fn owner_for_capture(
     actor: &Actor,
     requested: Option<String>,
@@ -143,14 +158,16 @@ pub(super) fn owner_for_capture(
     match requested {
         Some(owner) => {
             let owner = input::required("ownerId", &owner, REF_MAX)?;
-            if owner != actor.sub && !actor.is_manager() {
+            if owner != actor.sub && !actor.can(Capability::SuperviseSales) {
                 return Err(Error::forbidden(
                     "only a sales manager or admin assigns leads to others",
                 ));
             }
             Ok(Some(owner))
         }
-        None if actor.visibility() != crate::auth::Visibility::All => Ok(Some(actor.sub.clone())),
+        None if actor.visibility(Capability::WriteLeads)? != crate::auth::Visibility::All => {
+            Ok(Some(actor.sub.clone()))
+        }
         None => Ok(None),
     }
 }
@@ -327,9 +344,8 @@ pub async fn update(
     id: Uuid,
     fields: LeadFields,
 ) -> Result<lead::Model> {
-    actor.require(Capability::WriteLeads)?;
     let txn = db::begin_write(db).await?;
-    let current = get(&txn, actor, id).await?;
+    let current = get_as(&txn, actor, Capability::WriteLeads, id).await?;
     if !repo::OPEN.contains(&current.status) {
         return Err(Error::validation(
             "id",
@@ -358,7 +374,7 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<lead::Model>, Counter)> {
-    actor.require(Capability::ReadLeads)?;
+    let visibility = actor.visibility(Capability::ReadLeads)?;
     if let Some(text) = &filter.text {
         input::required("filter.text", text, NAME_MAX)?;
     }
@@ -371,7 +387,7 @@ pub async fn list(
         LeadOrder::UpdatedAt => lead::Column::UpdatedAt,
         LeadOrder::Score => lead::Column::Score,
     };
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let rows = db::fetch_page(
         db,
         select.clone(),

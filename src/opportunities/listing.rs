@@ -97,7 +97,7 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<opportunity::Model>, Counter)> {
-    actor.require(Capability::ReadAccounts)?;
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     let filter = list_filter(criteria, order)?;
     let page = page.ordered(order, &direction, |k| match order {
         OpportunityOrder::CloseDate => matches!(k, SortValue::Date(_)),
@@ -112,7 +112,7 @@ pub async fn list(
         OpportunityOrder::UpdatedAt => opportunity::Column::UpdatedAt,
         OpportunityOrder::CreatedAt => opportunity::Column::CreatedAt,
     };
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let rows = db::fetch_page(
         db,
         select.clone(),

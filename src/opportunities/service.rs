@@ -23,21 +23,34 @@ use crate::{
     money::Money,
 };
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<opportunity::Model> {
-    actor.require(Capability::ReadAccounts)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadAccounts, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<opportunity::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("opportunity"))
 }
 
-/// A deal the caller may change: they may write accounts and see it.
+/// A deal the caller may change: [`get_as`] with `WriteAccounts`.
 pub async fn get_for_write(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<opportunity::Model> {
-    actor.require(Capability::WriteAccounts)?;
-    get(db, actor, id).await
+    get_as(db, actor, Capability::WriteAccounts, id).await
 }
 
 /// A converted lead's deal is expected to close by the end of the quarter
@@ -181,7 +194,7 @@ pub async fn create(
     actor: &Actor,
     new: NewOpportunity,
 ) -> Result<opportunity::Model> {
-    actor.require(Capability::WriteAccounts)?;
+    let visibility = actor.visibility(Capability::WriteAccounts)?;
     let name = input::required("name", &new.name, NAME_MAX)?;
     let amount = new.amount.map(|a| parse_amount("amount", a)).transpose()?;
     let probability = new
@@ -189,7 +202,7 @@ pub async fn create(
         .map(|p| stage::parse_probability("probability", p))
         .transpose()?;
     let txn = db::begin_write(db).await?;
-    if accounts::repo::find_visible(&txn, &actor.visibility(), new.account_id)
+    if accounts::repo::find_visible(&txn, &visibility, new.account_id)
         .await?
         .is_none()
     {

@@ -10,22 +10,10 @@ use uuid::Uuid;
 use super::{repo, service};
 use crate::{
     Error, Result,
-    auth::{Actor, Role},
+    auth::{Actor, Capability},
     db,
     input::{self, REF_MAX},
 };
-
-/// Who may change a team: managers and admins (who see every deal), or a
-/// sales user on a deal they see (owning its account or on its team).
-fn check_may_change_team(actor: &Actor) -> Result<()> {
-    if actor.is_manager() || actor.has_role(Role::Sales) {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "only sales users, sales managers and admins change deal teams",
-        ))
-    }
-}
 
 /// Opens a transaction holding the deal for a team change. The deal's row
 /// is written first (its `updated_at`), which locks it: concurrent team
@@ -36,9 +24,8 @@ async fn begin(
     actor: &Actor,
     opportunity_id: Uuid,
 ) -> Result<(DatabaseTransaction, opportunity::Model)> {
-    check_may_change_team(actor)?;
     let txn = db::begin_write(db).await?;
-    let before = service::get_for_write(&txn, actor, opportunity_id).await?;
+    let before = service::get_as(&txn, actor, Capability::ChangeTeams, opportunity_id).await?;
     let touched = service::save(&txn, actor, &before, before.clone(), None).await?;
     Ok((txn, touched))
 }

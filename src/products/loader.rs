@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{Error, graphql::batch::Batcher};
 
 pub struct ProductLoader {
     pub db: DatabaseConnection,
@@ -45,7 +45,7 @@ impl Loader<Uuid> for PricesByProduct {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    _visibility: &Visibility,
+    _actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
     request

@@ -69,9 +69,10 @@ impl Loader<Uuid> for OrderLoader {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    visibility: &Visibility,
+    actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
+    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadOrders);
     request
         .data(batcher.loader(OrderLinesLoader { db: db.clone() }))
         .data(batcher.loader(OrdersByContract {

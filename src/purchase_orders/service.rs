@@ -31,13 +31,27 @@ pub struct NewOrder {
     pub lines: Vec<(Uuid, Decimal)>,
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<purchase_order::Model> {
-    actor.require(Capability::ReadOrders)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadOrders, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<purchase_order::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("purchase order"))
 }
@@ -63,7 +77,7 @@ pub async fn create(
     new: NewOrder,
     erp_enabled: bool,
 ) -> Result<purchase_order::Model> {
-    actor.require(Capability::WriteOrders)?;
+    let visibility = actor.visibility(Capability::WriteOrders)?;
     let po_number = input::required("poNumber", &new.po_number, 64)?;
     if new.lines.is_empty() {
         return Err(Error::validation(
@@ -83,7 +97,7 @@ pub async fn create(
     }
 
     let txn = db::begin_write(db).await?;
-    let contract = repo::contract_for_update(&txn, &actor.visibility(), new.contract_id)
+    let contract = repo::contract_for_update(&txn, &visibility, new.contract_id)
         .await?
         .ok_or_else(|| Error::validation("contractId", "no such contract"))?;
     if !matches!(
@@ -214,9 +228,9 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<purchase_order::Model>, Counter)> {
-    actor.require(Capability::ReadOrders)?;
+    let visibility = actor.visibility(Capability::ReadOrders)?;
     let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let rows = db::fetch_page(
         db,
         select.clone(),

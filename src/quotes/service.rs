@@ -62,9 +62,23 @@ pub struct QuotePatch {
     pub lines: Option<Vec<LineRequest>>,
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<quote::Model> {
-    actor.require(Capability::ReadAccounts)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadAccounts, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<quote::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("quote"))
 }
@@ -186,14 +200,14 @@ pub async fn create_in(
     actor: &Actor,
     new: NewQuote,
 ) -> Result<quote::Model> {
-    actor.require(Capability::WriteAccounts)?;
+    let visibility = actor.visibility(Capability::WriteAccounts)?;
     actor.require(Capability::ReadCatalogue)?;
     let currency = Currency::parse("currency", &new.currency)?;
     let valid_until = check_valid_until(new.valid_until, lifecycle::today())?;
     let tax_rate = check_tax_rate(new.tax_rate.unwrap_or(Decimal::ZERO))?;
     let lines = check_lines(&new.lines)?;
 
-    let opp = opportunities::repo::find_visible(txn, &actor.visibility(), new.opportunity_id)
+    let opp = opportunities::repo::find_visible(txn, &visibility, new.opportunity_id)
         .await?
         .ok_or(Error::NotFound("opportunity"))?;
     check_deal_open(&opp, "opportunityId")?;
@@ -230,24 +244,24 @@ pub async fn create_in(
     Ok(quote)
 }
 
-/// Opens a write on a quote the caller sees. A lapsed quote is first marked
+/// Opens a write on a quote the caller may exercise `capability` on. A lapsed quote is first marked
 /// `EXPIRED` (and that recorded) in a committed step of its own; the quote
 /// returned is then the expired one, for the caller to refuse.
 pub(super) async fn open_for_write(
     db: &DatabaseConnection,
     actor: &Actor,
+    capability: Capability,
     id: Uuid,
 ) -> Result<(DatabaseTransaction, quote::Model)> {
-    actor.require(Capability::WriteAccounts)?;
     let txn = db::begin_write(db).await?;
-    let quote = get(&txn, actor, id).await?;
+    let quote = get_as(&txn, actor, capability, id).await?;
     if !lifecycle::lapsed(quote.status, quote.valid_until, lifecycle::today()) {
         return Ok((txn, quote));
     }
     lifecycle::expire(&txn, &quote).await?;
     txn.commit().await?;
     let txn = db::begin_write(db).await?;
-    let quote = get(&txn, actor, id).await?;
+    let quote = get_as(&txn, actor, capability, id).await?;
     Ok((txn, quote))
 }
 
@@ -271,7 +285,7 @@ pub async fn update(
         None => None,
     };
 
-    let (txn, before) = open_for_write(db, actor, id).await?;
+    let (txn, before) = open_for_write(db, actor, Capability::WriteAccounts, id).await?;
     if before.status != QuoteStatus::Draft {
         return Err(Error::validation(
             "id",
@@ -318,9 +332,9 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<quote::Model>, Counter)> {
-    actor.require(Capability::ReadAccounts)?;
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     let page = page.ordered("CreatedAt", &direction, |k| matches!(k, SortValue::Time(_)))?;
-    let select = repo::list_query(&actor.visibility(), &filter, lifecycle::today());
+    let select = repo::list_query(&visibility, &filter, lifecycle::today());
     let rows = db::fetch_page(
         db,
         select.clone(),

@@ -32,6 +32,7 @@ use crate::{
 async fn transition(
     db: &DatabaseConnection,
     actor: &Actor,
+    capability: Capability,
     id: Uuid,
     from: &[QuoteStatus],
     to: QuoteStatus,
@@ -39,7 +40,7 @@ async fn transition(
     guard: impl FnOnce(&quote::Model) -> Result<()>,
     change: impl FnOnce(&mut quote::Model),
 ) -> Result<quote::Model> {
-    let (txn, before) = open_for_write(db, actor, id).await?;
+    let (txn, before) = open_for_write(db, actor, capability, id).await?;
     check_from(before.status, from, to)?;
     guard(&before)?;
     let mut after = before.clone();
@@ -87,7 +88,7 @@ pub async fn submit(
     id: Uuid,
     policy: &QuotePolicy,
 ) -> Result<quote::Model> {
-    let (txn, before) = open_for_write(db, actor, id).await?;
+    let (txn, before) = open_for_write(db, actor, Capability::WriteAccounts, id).await?;
     let lines = repo::lines_of(&txn, &[id]).await?;
     let reason = approval_reason(&before, &lines, policy);
     let to = if reason.is_some() {
@@ -114,11 +115,11 @@ fn not_the_author(actor: &Actor, quote: &quote::Model) -> Result<()> {
 
 /// `PENDING_APPROVAL → APPROVED`, by a manager who is not the author.
 pub async fn approve(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<quote::Model> {
-    actor.require(Capability::ApproveQuotes)?;
     let approver = actor.sub.clone();
     transition(
         db,
         actor,
+        Capability::ApproveQuotes,
         id,
         &[QuoteStatus::PendingApproval],
         QuoteStatus::Approved,
@@ -142,6 +143,7 @@ pub async fn reject(
     transition(
         db,
         actor,
+        Capability::ApproveQuotes,
         id,
         &[QuoteStatus::PendingApproval],
         QuoteStatus::Rejected,
@@ -157,6 +159,7 @@ pub async fn send(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<qu
     transition(
         db,
         actor,
+        Capability::WriteAccounts,
         id,
         &[QuoteStatus::Approved],
         QuoteStatus::Sent,
@@ -179,6 +182,7 @@ pub async fn decline(
     transition(
         db,
         actor,
+        Capability::WriteAccounts,
         id,
         &[QuoteStatus::Sent],
         QuoteStatus::Rejected,
@@ -192,7 +196,7 @@ pub async fn decline(
 /// `SENT → ACCEPTED`: at most one per deal (`CONFLICT`), and the deal takes
 /// the quote's total as its amount and moves to at least `NEGOTIATE`.
 pub async fn accept(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<quote::Model> {
-    let (txn, before) = open_for_write(db, actor, id).await?;
+    let (txn, before) = open_for_write(db, actor, Capability::WriteAccounts, id).await?;
     check(before.status, QuoteStatus::Accepted)?;
     let opp = deal_of(&txn, &before).await?;
     check_deal_open(&opp, "id")?;
@@ -233,7 +237,7 @@ pub async fn revise(
     let valid_until = valid_until
         .map(|v| check_valid_until(v, today))
         .transpose()?;
-    let (txn, before) = open_for_write(db, actor, id).await?;
+    let (txn, before) = open_for_write(db, actor, Capability::WriteAccounts, id).await?;
     check(before.status, QuoteStatus::Superseded)?;
     let opp = deal_of(&txn, &before).await?;
     check_deal_open(&opp, "id")?;

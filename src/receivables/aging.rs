@@ -52,13 +52,13 @@ fn bounds(as_of: NaiveDate) -> [NaiveDate; 4] {
 
 /// Checks the caller may read receivables and the currency is one; reads nothing.
 pub fn report(actor: &Actor, as_of: NaiveDate, currency: &str) -> Result<Aging> {
-    actor.require(Capability::ReadReceivables)?;
+    let visibility = actor.visibility(Capability::ReadReceivables)?;
     let currency = Currency::parse("currency", currency)?;
     Ok(Aging {
         currency,
         as_of,
         scope: AgingScope {
-            visibility: actor.visibility(),
+            visibility,
             currency: currency.code().to_owned(),
             as_of: end_of_day(as_of),
             bounds: bounds(as_of),
@@ -109,7 +109,8 @@ pub async fn dso(
     let to = end_of_day(as_of);
     let from = to - chrono::Duration::days(i64::from(days));
     let invoiced =
-        repo::invoiced_between(db, &actor.visibility(), from, to, aging.currency.code()).await?;
+        repo::invoiced_between(db, &aging.scope.visibility, from, to, aging.currency.code())
+            .await?;
     let value = (invoiced > 0).then(|| {
         (Decimal::from(owed) / Decimal::from(invoiced) * Decimal::from(days))
             .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointNearestEven)

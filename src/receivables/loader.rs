@@ -22,7 +22,6 @@ impl Loader<Uuid> for PaymentsLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        eprintln!("DBG payments load {keys:?}");
         let rows = repo::payments_for(&self.db, keys).await.map_err(Arc::new)?;
         Ok(crate::graphql::batch::grouped(rows, |r| {
             Some(r.receivable_id)
@@ -74,9 +73,10 @@ impl Loader<Uuid> for ReceivablesByOrder {
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    visibility: &Visibility,
+    actor: &crate::auth::Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
+    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadReceivables);
     request
         .data(batcher.caching_loader(PaymentsLoader { db: db.clone() }))
         .data(batcher.loader(ReceivablesByContract {

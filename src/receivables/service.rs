@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::repo::{self, ListFilter, OWED};
 use crate::{
     Error, Result,
-    auth::{Actor, Capability, Role},
+    auth::{Actor, Capability},
     connectors::billing::{Invoice, reconcile},
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
@@ -43,22 +43,37 @@ pub fn days_overdue(row: &receivable::Model, today: NaiveDate) -> i64 {
     }
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<receivable::Model> {
-    actor.require(Capability::ReadReceivables)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadReceivables, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<receivable::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("receivable"))
 }
 
-/// [`get`], then the row locked for the rest of the transaction (on
+/// [`get_as`], then the row locked for the rest of the transaction (on
 /// PostgreSQL), so two concurrent payments or syncs cannot both add to
 /// `paid_minor` from the same starting point.
 async fn get_for_update(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    capability: Capability,
     id: Uuid,
 ) -> Result<receivable::Model> {
-    get(db, actor, id).await?;
+    get_as(db, actor, capability, id).await?;
     repo::find_for_update(db, id)
         .await?
         .ok_or(Error::NotFound("receivable"))
@@ -115,7 +130,7 @@ pub async fn link_invoice(
     let invoice = input::required("billingInvoiceId", billing_invoice_id, REF_MAX)?;
     not_in_future("invoicedAt", invoiced_at)?;
     let txn = db::begin_write(db).await?;
-    let before = get_for_update(&txn, actor, id).await?;
+    let before = get_for_update(&txn, actor, Capability::ManageReceivables, id).await?;
     if before.status != ReceivableStatus::Planned {
         return Err(Error::InvalidTransition {
             from: status_name(before.status).into(),
@@ -150,7 +165,7 @@ pub async fn record_payment(
     actor.require(Capability::ManageReceivables)?;
     let reference = input::required("reference", &new.reference, REF_MAX)?;
     let txn = db::begin_write(db).await?;
-    let before = get_for_update(&txn, actor, id).await?;
+    let before = get_for_update(&txn, actor, Capability::ManageReceivables, id).await?;
     let currency = Currency::parse("amount.currency", &before.currency)?;
     if new.currency != before.currency {
         return Err(Error::validation(
@@ -297,15 +312,10 @@ pub async fn write_off(
     id: Uuid,
     reason: &str,
 ) -> Result<receivable::Model> {
-    actor.require(Capability::ManageReceivables)?;
-    if !(actor.has_role(Role::Finance) || actor.has_role(Role::Admin)) {
-        return Err(Error::forbidden(
-            "only finance or an admin writes off receivables",
-        ));
-    }
+    actor.require(Capability::WriteOff)?;
     let reason = input::required("reason", reason, TEXT_MAX)?;
     let txn = db::begin_write(db).await?;
-    let before = get_for_update(&txn, actor, id).await?;
+    let before = get_for_update(&txn, actor, Capability::WriteOff, id).await?;
     if !OWED.contains(&before.status) {
         return Err(Error::InvalidTransition {
             from: status_name(before.status).into(),
@@ -330,9 +340,9 @@ pub async fn list(
     direction: sea_orm::Order,
     page: PageRequest,
 ) -> Result<(Page<receivable::Model>, Counter)> {
-    actor.require(Capability::ReadReceivables)?;
+    let visibility = actor.visibility(Capability::ReadReceivables)?;
     let page = page.ordered("DueDate", &direction, |k| matches!(k, SortValue::Date(_)))?;
-    let select = repo::list_query(&actor.visibility(), &filter);
+    let select = repo::list_query(&visibility, &filter);
     let rows = db::fetch_page(
         db,
         select.clone(),

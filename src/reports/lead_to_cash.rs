@@ -7,7 +7,8 @@
 //! (signing to the first PO delivered), → cash (first delivery to the moment
 //! every receivable was settled: the last payment, when all are paid,
 //! written off or cancelled). A step not reached yet has no duration, and
-//! `waitingFor` names the first one.
+//! `waitingFor` names the first one. Timings come from the records the
+//! caller sees: a hidden lead gives no lead time.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -111,19 +112,18 @@ fn timing(
 }
 
 pub async fn trace(db: &DatabaseConnection, actor: &Actor, opportunity_id: Uuid) -> Result<Trace> {
-    actor.require(Capability::ReadAccounts)?;
-    let visibility = actor.visibility();
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     let opportunity = opportunities::repo::find_visible(db, &visibility, opportunity_id)
         .await?
         .ok_or(Error::NotFound("opportunity"))?;
     // Everything below hangs off the deal or its contracts: two rounds of
-    // independent reads instead of one read after another.
+    // independent reads instead of one read after another. Each kind is
+    // read under its own capability's row rule, as `lead(id)` and the
+    // lists read it: seeing the deal does not open its lead (a deal-team
+    // member sees the lead only if they own it or it is unassigned).
     let lead = async {
-        match opportunity.lead_id {
-            // The deal's own lead is part of its trace for whoever sees the deal.
-            Some(id) if actor.can(Capability::ReadLeads) => {
-                leads::repo::find_visible(db, &crate::auth::Visibility::All, id).await
-            }
+        match (opportunity.lead_id, actor.visibility(Capability::ReadLeads)) {
+            (Some(id), Ok(leads)) => leads::repo::find_visible(db, &leads, id).await,
             _ => Ok(None),
         }
     };
@@ -134,20 +134,18 @@ pub async fn trace(db: &DatabaseConnection, actor: &Actor, opportunity_id: Uuid)
     )?;
     let contract_ids: Vec<Uuid> = contracts.iter().map(|c| c.id).collect();
     let orders = async {
-        if actor.can(Capability::ReadOrders) {
-            repo::orders_of(db, &contract_ids).await
-        } else {
-            Ok(Vec::new())
+        match actor.visibility(Capability::ReadOrders) {
+            Ok(rows) => repo::orders_of(db, &rows, &contract_ids).await,
+            Err(_) => Ok(Vec::new()),
         }
     };
     let cash = async {
-        if actor.can(Capability::ReadReceivables) {
-            tokio::try_join!(
-                repo::receivables_of(db, &contract_ids),
-                repo::payments_under(db, &contract_ids),
-            )
-        } else {
-            Ok((Vec::new(), Vec::new()))
+        match actor.visibility(Capability::ReadReceivables) {
+            Ok(rows) => tokio::try_join!(
+                repo::receivables_of(db, &rows, &contract_ids),
+                repo::payments_under(db, &rows, &contract_ids),
+            ),
+            Err(_) => Ok((Vec::new(), Vec::new())),
         }
     };
     let (orders, (receivables, payments)) = tokio::try_join!(orders, cash)?;

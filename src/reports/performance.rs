@@ -62,11 +62,10 @@ pub async fn team_performance(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<(Key, Figures)>> {
-    actor.require(Capability::ReadAccounts)?;
+    let visibility = actor.visibility(Capability::ReadAccounts)?;
     if from >= to {
         return Err(Error::validation("period", "from must be before to"));
     }
-    let visibility = actor.visibility();
     let mut figures: BTreeMap<Key, Figures> = BTreeMap::new();
     for (user_id, role, currency, won) in repo::won_by_member(db, &visibility, from, to).await? {
         figures
@@ -78,8 +77,9 @@ pub async fn team_performance(
             .or_default()
             .won_minor += won;
     }
-    if actor.can(Capability::ReadReceivables) {
-        let cash = repo::cash_by_opportunity(db, &visibility, from, to).await?;
+    // Cash counts under the receivables' own row rule.
+    if let Ok(receivables) = actor.visibility(Capability::ReadReceivables) {
+        let cash = repo::cash_by_opportunity(db, &receivables, from, to).await?;
         let ids: Vec<_> = cash.iter().map(|(id, _, _)| *id).collect();
         let members = repo::members_of(db, &ids).await?;
         for (opportunity, currency, amount) in cash {

@@ -252,36 +252,41 @@ pub async fn contracts_of(
         .await?)
 }
 
-/// The POs of these contracts, oldest first.
+/// The POs of these contracts the caller sees, oldest first.
 pub async fn orders_of(
     db: &impl ConnectionTrait,
+    visibility: &Visibility,
     contract_ids: &[Uuid],
 ) -> Result<Vec<entity::purchase_order::Model>> {
     use sea_orm::QueryOrder;
     Ok(entity::purchase_order::Entity::find()
         .filter(entity::purchase_order::Column::ContractId.is_in(contract_ids.iter().copied()))
+        .filter(crate::purchase_orders::repo::visible(visibility))
         .order_by_asc(entity::purchase_order::Column::CreatedAt)
         .all(db)
         .await?)
 }
 
-/// The receivables of these contracts, by due date.
+/// The receivables of these contracts the caller sees, by due date.
 pub async fn receivables_of(
     db: &impl ConnectionTrait,
+    visibility: &Visibility,
     contract_ids: &[Uuid],
 ) -> Result<Vec<receivable::Model>> {
     use sea_orm::QueryOrder;
     Ok(receivable::Entity::find()
         .filter(receivable::Column::ContractId.is_in(contract_ids.iter().copied()))
+        .filter(crate::receivables::repo::visible(visibility))
         .order_by_asc(receivable::Column::DueDate)
         .order_by_asc(receivable::Column::Id)
         .all(db)
         .await?)
 }
 
-/// The payments on the receivables of these contracts.
+/// The payments on the receivables of these contracts the caller sees.
 pub async fn payments_under(
     db: &impl ConnectionTrait,
+    visibility: &Visibility,
     contract_ids: &[Uuid],
 ) -> Result<Vec<payment::Model>> {
     use sea_orm::{QueryOrder, QuerySelect, QueryTrait};
@@ -289,6 +294,7 @@ pub async fn payments_under(
         .select_only()
         .column(receivable::Column::Id)
         .filter(receivable::Column::ContractId.is_in(contract_ids.iter().copied()))
+        .filter(crate::receivables::repo::visible(visibility))
         .into_query();
     Ok(payment::Entity::find()
         .filter(payment::Column::ReceivableId.in_subquery(receivables))

@@ -23,13 +23,27 @@ pub struct NewCase {
     pub description: Option<String>,
 }
 
+/// For reads: [`get_as`] with the aggregate's read capability.
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<service_case::Model> {
-    actor.require(Capability::ReadAccounts)?;
-    repo::find_visible(db, &actor.visibility(), id)
+    get_as(db, actor, Capability::ReadAccounts, id).await
+}
+
+/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
+/// without the capability, `NOT_FOUND` when that capability's row rule
+/// leaves the record out. A write asks with its own capability, so a role
+/// that only reads (`READONLY`) never widens what a token may change.
+pub async fn get_as(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    capability: Capability,
+    id: Uuid,
+) -> Result<service_case::Model> {
+    let visibility = actor.visibility(capability)?;
+    repo::find_visible(db, &visibility, id)
         .await?
         .ok_or(Error::NotFound("service case"))
 }
@@ -41,11 +55,11 @@ pub async fn log(
     actor: &Actor,
     new: NewCase,
 ) -> Result<service_case::Model> {
-    actor.require(Capability::WriteAccounts)?;
+    let visibility = actor.visibility(Capability::WriteAccounts)?;
     let subject = input::required("subject", &new.subject, NAME_MAX)?;
     let description = input::optional("description", new.description.as_deref(), TEXT_MAX)?;
     let txn = db::begin_write(db).await?;
-    let account = accounts::repo::find_visible(&txn, &actor.visibility(), new.account_id)
+    let account = accounts::repo::find_visible(&txn, &visibility, new.account_id)
         .await?
         .ok_or_else(|| Error::validation("accountId", "no such account"))?;
     let id = db::new_id();

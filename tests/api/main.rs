@@ -26,6 +26,8 @@ mod outbox;
 mod products;
 mod purchase_orders;
 mod quotes;
+mod role_pairs;
 mod schema;
 mod service_cases;
+mod visibility_walk;
 mod webhooks;

@@ -62,7 +62,7 @@ pub async fn sync_payment_status(
             "no billing system is configured (LTC_BILLING_KIND)",
         ));
     };
-    let receivable = service::get(db, actor, id).await?;
+    let receivable = service::get_as(db, actor, Capability::ManageReceivables, id).await?;
     let Some(invoice_id) = receivable.billing_invoice_id.as_deref() else {
         return Err(Error::validation(
             "receivableId",

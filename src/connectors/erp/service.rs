@@ -53,9 +53,8 @@ pub async fn retry(
     settings: &ErpSettings,
     id: Uuid,
 ) -> Result<purchase_order::Model> {
-    actor.require(Capability::WriteOrders)?;
     let txn = db::begin_write(db).await?;
-    let order = purchase_orders::service::get(&txn, actor, id).await?;
+    let order = purchase_orders::service::get_as(&txn, actor, Capability::WriteOrders, id).await?;
     if order.erp_sync_status == ErpSyncStatus::Synced {
         return Err(Error::InvalidTransition {
             from: "SYNCED".into(),
