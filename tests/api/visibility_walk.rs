@@ -567,8 +567,8 @@ async fn no_field_of_the_schema_shows_a_sales_user_a_record_they_may_not_see() {
     // The walk's queries are deep and wide on purpose; the cost limits are
     // tested elsewhere.
     let (mut settings, dir) = test_settings().await;
-    settings.max_query_depth = 64;
-    settings.max_query_complexity = usize::MAX / 2;
+    settings.limits.max_query_depth = 64;
+    settings.limits.max_query_complexity = usize::MAX / 2;
     let app = TestApp::spawn_with(settings, dir).await;
     let world = world(&app).await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
