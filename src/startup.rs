@@ -1,15 +1,25 @@
 //! Building the application from settings: database, migrations, keys,
-//! schema, and the bound listener.
+//! schema, and the bound listener; and serving it, with a bound on how long
+//! a client may take to send its headers and on how many connections are
+//! served at once.
 
-use std::{future::Future, sync::Arc};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto::Builder, graceful::GracefulShutdown},
+    service::TowerToHyperService,
+};
 use sea_orm::DatabaseConnection;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, watch},
+};
 
 use crate::{
     auth::TokenVerifier,
-    config::Settings,
+    config::{Settings, TransportSettings},
     db, graphql,
     http::{AppState, router},
     metrics::Metrics,
@@ -22,6 +32,7 @@ pub struct Application {
     port: u16,
     worker: Option<Worker>,
     relay: crate::events::Relay,
+    transport: TransportSettings,
 }
 
 /// The job handlers the configured connectors provide.
@@ -54,6 +65,15 @@ impl Application {
         let metrics = Metrics::new();
         let db = db::connect(&settings.store, Some(metrics.clone())).await?;
         db::migrate(&db).await?;
+        let sealer =
+            crate::secrets::Sealer::from_settings(&settings.secrets, &settings.store.data_dir)?;
+        let resealed = sealer.reseal_webhook_secrets(&db).await?;
+        if resealed > 0 {
+            tracing::info!(
+                resealed,
+                "webhook secrets sealed with the current LTC_SECRET_KEY"
+            );
+        }
         crate::connectors::billing::seed(&settings.billing, &db).await?;
         let verifier = TokenVerifier::from_settings(&settings.jwt, &settings.store.data_dir)?;
         let relay =
@@ -87,6 +107,8 @@ impl Application {
             lead_batches: Arc::new(tokio::sync::Semaphore::new(
                 settings.webhooks.leads_webhook_concurrency as usize,
             )),
+            sockets: crate::events::websocket::Sockets::new(&settings.transport),
+            sealer: Arc::new(sealer),
         };
         let listener = TcpListener::bind(settings.bind)
             .await
@@ -98,6 +120,7 @@ impl Application {
             port,
             worker,
             relay,
+            transport: settings.transport.clone(),
         })
     }
 
@@ -114,12 +137,11 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let relay = tokio::spawn(self.relay.run(stopped.clone()));
         let worker = self.worker.map(|w| tokio::spawn(w.run(stopped)));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = stop.send(true);
-            })
-            .await;
+        let served = serve(self.listener, self.router, &self.transport, async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
         if let Some(worker) = worker
             && let Err(error) = worker.await
         {
@@ -129,6 +151,72 @@ impl Application {
             tracing::error!(error = ?error, "event relay ended abnormally");
         }
         served
+    }
+}
+
+/// Accepts connections until `shutdown`, then waits for the requests in
+/// flight. A connection is accepted only with a free turn (of
+/// `max_connections`): past that, new ones wait in the kernel's backlog,
+/// costing this process nothing. A client gets `header_read_timeout` to send
+/// a request's headers, so half-sent requests cannot hold turns.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    transport: &TransportSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(transport.header_read_timeout());
+    let turns = Arc::new(Semaphore::new(transport.max_connections()));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = accept(&listener, &turns) => accepted,
+        };
+        let Some((stream, turn)) = accepted else {
+            continue;
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "connection ended with an error");
+            }
+            drop(turn);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// The next connection, once a turn is free; `None` when accepting failed
+/// (after a pause, so that running out of file descriptors does not spin).
+async fn accept(
+    listener: &TcpListener,
+    turns: &Arc<Semaphore>,
+) -> Option<(tokio::net::TcpStream, tokio::sync::OwnedSemaphorePermit)> {
+    let turn = turns.clone().acquire_owned().await.ok()?;
+    match listener.accept().await {
+        Ok((stream, _)) => {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(error = %error, "setting TCP_NODELAY");
+            }
+            Some((stream, turn))
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "accepting a connection");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            None
+        }
     }
 }
 

@@ -98,11 +98,13 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> crate::Result<Option<A
     };
     let value = value
         .to_str()
-        .map_err(|_| crate::Error::Unauthenticated("malformed Authorization header".into()))?;
+        .map_err(|_| crate::Error::Unauthenticated(crate::error::TokenReason::Invalid))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| crate::Error::Unauthenticated("expected a Bearer token".into()))?;
+        .ok_or(crate::Error::Unauthenticated(
+            crate::error::TokenReason::Invalid,
+        ))?;
     state
         .verifier
         .verify(token.trim())
@@ -196,11 +198,12 @@ async fn execute(
     let actor = match authenticate(&state, headers) {
         Ok(actor) => actor,
         Err(error) => {
-            let mut response = request_error(
+            let mut server = ServerError::new(error.to_string(), None);
+            error.annotate(&mut server);
+            let mut response = write(
                 format,
                 StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                &error.to_string(),
+                &json!({ "errors": [server] }),
             );
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -236,12 +239,13 @@ async fn execute(
     }
     let claim = match operation {
         Some(OperationType::Mutation) => {
-            idempotency::claim(&state.db, headers, actor.as_deref(), &request).await
+            idempotency::claim(&state.db, headers, actor.as_deref(), &mut request).await
         }
         _ => None,
     };
     let batcher = Batcher::new();
     let request = with_request_data(request, &state.db, actor, &batcher);
+    let request = request.data(state.sealer.clone());
     match claim {
         None => respond(format, batcher.run(state.schema.execute(request)).await),
         Some(Claim::Refuse {
@@ -286,7 +290,10 @@ async fn execute(
     }
 }
 
-fn operation_type(operations: &DocumentOperations, name: Option<&str>) -> Option<OperationType> {
+pub(crate) fn operation_type(
+    operations: &DocumentOperations,
+    name: Option<&str>,
+) -> Option<OperationType> {
     match (operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops

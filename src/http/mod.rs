@@ -6,6 +6,8 @@ mod health;
 pub mod idempotency;
 mod server_timing;
 
+pub(crate) use graphql::operation_type;
+
 use std::sync::Arc;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
@@ -31,6 +33,10 @@ pub struct AppState {
     pub webhooks: Arc<crate::webhooks::WebhookSettings>,
     /// Turns for capturing lead batches (`leads_webhook_concurrency`).
     pub lead_batches: Arc<tokio::sync::Semaphore>,
+    /// The WebSockets open on this instance, in all and per caller.
+    pub sockets: Arc<crate::events::websocket::Sockets>,
+    /// Seals and opens secrets stored in the database.
+    pub sealer: Arc<crate::secrets::Sealer>,
 }
 
 /// Largest GraphQL request body accepted.

@@ -26,4 +26,5 @@ mod purchase_orders;
 mod quotes;
 mod schema;
 mod service_cases;
+mod transport;
 mod webhooks;
