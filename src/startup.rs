@@ -158,7 +158,8 @@ impl Application {
 /// flight. A connection is accepted only with a free turn (of
 /// `max_connections`): past that, new ones wait in the kernel's backlog,
 /// costing this process nothing. A client gets `header_read_timeout` to send
-/// a request's headers, so half-sent requests cannot hold turns.
+/// a request's headers (from connecting, or from its previous response on a
+/// kept-alive connection), so idle or half-sent requests cannot hold turns.
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -182,12 +183,16 @@ async fn serve(
             continue;
         };
         let service = TowerToHyperService::new(router.clone());
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
+        let header_read_timeout = transport.header_read_timeout();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            if !version_sent(&stream, header_read_timeout).await {
+                return;
+            }
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            if let Err(error) = watcher.watch(connection).await {
                 tracing::debug!(error = %error, "connection ended with an error");
             }
             drop(turn);
@@ -196,6 +201,28 @@ async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// The first bytes of an HTTP/2 connection.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether the client sent, within `limit`, enough to tell its HTTP version
+/// (or closed). hyper's header timer starts only after that: without this
+/// wait a connection that sends nothing would hold its turn forever.
+async fn version_sent(stream: &tokio::net::TcpStream, limit: Duration) -> bool {
+    tokio::time::timeout(limit, async {
+        let mut seen = [0_u8; 24];
+        loop {
+            match stream.peek(&mut seen).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) if n == seen.len() || seen[..n] != H2_PREFACE[..n] => return,
+                // A partial preface: peeking again returns at once, so pause.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    })
+    .await
+    .is_ok()
 }
 
 /// The next connection, once a turn is free; `None` when accepting failed
