@@ -1033,3 +1033,36 @@ async fn a_message_over_64_kib_closes_the_websocket_unread() {
         "{answer:?}"
     );
 }
+
+#[tokio::test]
+async fn an_instance_serves_at_most_its_share_of_websockets() {
+    let (mut settings, dir) = test_settings().await;
+    settings.transport.ws_max_connections = 1;
+    let app = TestApp::spawn_with(settings, dir).await;
+    let first = Subscriber::open(&app).await;
+    let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
+    let upgrade = || {
+        let mut request = url.as_str().into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(request)
+    };
+    match upgrade().await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        other => panic!("expected 503, got {:?}", other.map(|(_, r)| r.status())),
+    }
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while upgrade().await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
