@@ -1066,3 +1066,40 @@ async fn an_instance_serves_at_most_its_share_of_websockets() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_secret_stored_in_plain_text_is_encrypted_at_start() {
+    use base64::engine::general_purpose::STANDARD;
+    use sea_orm::ConnectionTrait;
+    let (mut settings, dir) = test_settings().await;
+    tune(&mut settings);
+    settings.worker.worker_enabled = false;
+    let first = TestApp::spawn_with(settings.clone(), dir).await;
+    let receiver = accepting_receiver().await;
+    subscribe(
+        &first,
+        &format!("{}/hooks", receiver.uri()),
+        &["lead.qualified"],
+    )
+    .await;
+    // As an older version stored it.
+    let plain = format!("whsec_{}", STANDARD.encode([1_u8; 32]));
+    let db = sea_orm::Database::connect(first.settings.store.database_url())
+        .await
+        .unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE webhook_subscriptions SET secret = '{plain}'"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(stored_secrets(&first).await[0].0, plain);
+
+    settings.worker.worker_enabled = true;
+    let second = TestApp::spawn_with(settings, tempfile::tempdir().unwrap()).await;
+    let stored = stored_secrets(&second).await[0].0.clone();
+    assert!(stored.starts_with("enc:v1:"), "{stored}");
+    assert!(!stored.contains(&plain));
+    qualified_lead(&second, "ann@acme.io").await;
+    let requests = received(&receiver, 1).await;
+    verified(&plain, &requests[0]);
+}
