@@ -100,7 +100,10 @@ start_ltc() {
     echo "port $port is taken by another process; set PORT" >&2
     return 1
   fi
+  # Metrics on PORT+1000; the benchmark's one token sends 16 requests at
+  # once, so its turns per caller are raised to match.
   env LTC_DATABASE_URL="$DATABASE_URL" LTC_DATA_DIR="$OUT/data" LTC_BIND="127.0.0.1:$port" \
+    LTC_METRICS_BIND="127.0.0.1:$((port + 1000))" LTC_MAX_CONCURRENT_REQUESTS_PER_CALLER=64 \
     LTC_JWT_SECRET="$JWT_SECRET" LTC_LEADS_WEBHOOK_SECRET="$WHSEC" RUST_LOG=warn \
     LTC_DB_MAX_CONNECTIONS="${LTC_DB_MAX_CONNECTIONS:-16}" LTC_WORKER_ENABLED=false "$@" \
     "$LTC" serve > "$OUT/raw/$name.log" 2>&1 &
@@ -116,9 +119,9 @@ start_ltc() {
   return 1
 }
 
-statements() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^ltc_db_statements_total /{print $2}'; }
+statements() { curl -sf "http://127.0.0.1:$(($1 + 1000))/metrics" | awk '/^ltc_db_statements_total /{print $2}'; }
 # Seconds spent in SQL statements so far, as the server's driver timed them.
-sql_seconds() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^ltc_db_statement_duration_seconds_sum /{print $2}'; }
+sql_seconds() { curl -sf "http://127.0.0.1:$(($1 + 1000))/metrics" | awk '/^ltc_db_statement_duration_seconds_sum /{print $2}'; }
 
 # settle: waits until requests still running on the server (oha stops
 # sending at its deadline, the server finishes what it took) are done, so
@@ -298,7 +301,7 @@ for name in q2_inbox q1_pipeline; do
     --rand-regex-url "http://127[.]0[.]0[.]1:($PORT|$PORT_B)/graphql" > "$OUT/raw/cluster-$name.json"
   python3 "$HERE/report.py" oha "cluster_$name" 16 "$OUT/raw/cluster-$name.json" >> "$RESULTS"
 done
-graphql_requests() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^ltc_http_requests_total\{/ && /route="\/graphql"/ {s += $2} END {print s + 0}'; }
+graphql_requests() { curl -sf "http://127.0.0.1:$(($1 + 1000))/metrics" | awk '/^ltc_http_requests_total\{/ && /route="\/graphql"/ {s += $2} END {print s + 0}'; }
 SPLIT="instance A answered $(graphql_requests "$PORT") GraphQL requests, instance B $(graphql_requests "$PORT_B")"
 for _ in $(seq 1 300); do
   left=$(psql -d "$DB" -Atc "SELECT count(*) FROM jobs WHERE kind = 'erp.push_order' AND status IN ('QUEUED', 'RUNNING')")

@@ -15,6 +15,11 @@ pub struct Settings {
     #[arg(long, env = "LTC_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
+    /// Where `/metrics` is served: an address of its own (so a public API
+    /// listener does not publish it), or `off`.
+    #[arg(long, env = "LTC_METRICS_BIND", default_value = "127.0.0.1:9464", value_parser = parse_metrics_bind)]
+    pub metrics_bind: MetricsBind,
+
     #[command(flatten)]
     pub store: StoreSettings,
 
@@ -52,6 +57,77 @@ pub struct Settings {
 
     #[command(flatten)]
     pub events: crate::events::EventSettings,
+
+    #[command(flatten)]
+    pub transport: TransportSettings,
+
+    #[command(flatten)]
+    pub secrets: SecretKeySettings,
+}
+
+/// Limits on connections: how long a client may take to send its headers,
+/// and how many connections and WebSockets one instance serves.
+#[derive(Clone, Debug, Args)]
+pub struct TransportSettings {
+    /// Longest time a client may take to send a request's headers, in seconds.
+    #[arg(long, env = "LTC_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+
+    /// Most HTTP connections served at once; more wait to be accepted.
+    #[arg(long, env = "LTC_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Seconds a WebSocket may stay open without sending `connection_init`.
+    #[arg(long, env = "LTC_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
+
+    /// Most WebSockets open at once for one caller (token `sub`).
+    #[arg(long, env = "LTC_WS_MAX_CONNECTIONS_PER_CALLER", default_value_t = 16)]
+    pub ws_max_connections_per_caller: usize,
+
+    /// Most WebSockets open at once on this instance.
+    #[arg(long, env = "LTC_WS_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub ws_max_connections: usize,
+}
+
+impl Default for TransportSettings {
+    fn default() -> Self {
+        TransportSettings {
+            header_read_timeout_secs: 10,
+            max_connections: 1024,
+            ws_init_timeout_secs: 10,
+            ws_max_connections_per_caller: 16,
+            ws_max_connections: 1024,
+        }
+    }
+}
+
+impl TransportSettings {
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs.max(1))
+    }
+
+    pub fn max_connections(&self) -> usize {
+        self.max_connections.max(1)
+    }
+
+    pub fn ws_init_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_init_timeout_secs.max(1))
+    }
+}
+
+/// The key webhook signing secrets are encrypted with in the database.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SecretKeySettings {
+    /// 32 bytes, base64: encrypts secrets stored in the database; default: a
+    /// random key generated once in the data directory (`secret-key`).
+    #[arg(long, env = "LTC_SECRET_KEY", value_parser = parse_secret)]
+    pub secret_key: Option<SecretString>,
+
+    /// Keys replaced by `LTC_SECRET_KEY`, comma-separated: still decrypt,
+    /// and what they encrypted is re-encrypted with the current key at start.
+    #[arg(long, env = "LTC_SECRET_KEY_PREVIOUS", value_parser = parse_secret)]
+    pub secret_key_previous: Option<SecretString>,
 }
 
 /// The outbox worker that `ltc serve` runs (and `ltc worker` runs alone).
@@ -190,6 +266,23 @@ pub enum LogFormat {
     Json,
 }
 
+/// The address `/metrics` is served on, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsBind {
+    Off,
+    At(SocketAddr),
+}
+
+fn parse_metrics_bind(value: &str) -> Result<MetricsBind, String> {
+    match value.trim() {
+        "off" => Ok(MetricsBind::Off),
+        address => address
+            .parse()
+            .map(MetricsBind::At)
+            .map_err(|_| "an address like 127.0.0.1:9464, or off".into()),
+    }
+}
+
 fn parse_secret(value: &str) -> Result<SecretString, String> {
     if value.is_empty() {
         return Err("must not be empty".into());
@@ -202,6 +295,7 @@ impl Settings {
     pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
         Settings {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_bind: MetricsBind::At(SocketAddr::from(([127, 0, 0, 1], 9464))),
             store: StoreSettings {
                 data_dir: data_dir.into(),
                 database_url: None,
@@ -224,6 +318,8 @@ impl Settings {
             billing: Default::default(),
             webhooks: Default::default(),
             events: Default::default(),
+            transport: Default::default(),
+            secrets: Default::default(),
         }
     }
 

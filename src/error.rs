@@ -12,7 +12,7 @@ pub enum Error {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("authentication required: {0}")]
-    Unauthenticated(String),
+    Unauthenticated(TokenReason),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("{field}: {message}")]
@@ -28,6 +28,41 @@ pub enum Error {
     },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+}
+
+/// Why a request has no caller, in `extensions.reason`: whether a client
+/// should refresh its token (`TOKEN_EXPIRED`) or sign in again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenReason {
+    /// The operation needs a token and the request carried none.
+    Missing,
+    /// The token was valid once; its `exp` has passed.
+    Expired,
+    /// Anything else: malformed, wrongly signed, wrong issuer or audience,
+    /// not yet valid, or with claims ltc refuses.
+    Invalid,
+}
+
+impl TokenReason {
+    /// The stable value clients branch on.
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenReason::Missing => "TOKEN_MISSING",
+            TokenReason::Expired => "TOKEN_EXPIRED",
+            TokenReason::Invalid => "TOKEN_INVALID",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenReason {
+    /// Fixed words: what the token parser said stays in the server's log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenReason::Missing => "send a bearer token in the Authorization header",
+            TokenReason::Expired => "the token has expired",
+            TokenReason::Invalid => "the token is not valid",
+        })
+    }
 }
 
 impl Error {
@@ -121,6 +156,7 @@ impl Error {
         ext.set("code", self.code());
         match self {
             Error::Validation { field, .. } => ext.set("field", field.as_str()),
+            Error::Unauthenticated(reason) => ext.set("reason", reason.code()),
             Error::InvalidTransition { from, to } => {
                 ext.set("from", from.as_str());
                 ext.set("to", to.as_str());

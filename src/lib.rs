@@ -28,6 +28,7 @@ pub mod quotes;
 pub mod receivables;
 pub mod renewals;
 pub mod reports;
+pub mod secrets;
 pub mod seed;
 pub mod service_cases;
 pub mod startup;

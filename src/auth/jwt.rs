@@ -8,10 +8,25 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, Role, load_or_create_secret};
-use crate::config::{JwtAlgorithm, JwtSettings};
+use crate::{
+    config::{JwtAlgorithm, JwtSettings},
+    error::TokenReason,
+};
 
-/// Seconds a token is still accepted after its `exp`, for clock skew.
+/// Seconds a token is still accepted after its `exp` (and before its
+/// `nbf`), for clock skew.
 const LEEWAY_SECS: u64 = 30;
+/// Longest `sub` accepted, in characters: it is stored as a caller in rows
+/// and logs.
+const SUB_MAX: usize = 255;
+
+/// The `aud` claim: one audience or a list of them (RFC 7519, 4.1.3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
 
 /// The claims ltc reads. `roles` and `scope` follow common IdP shapes:
 /// a list of role names and an OAuth space-separated scope string.
@@ -30,7 +45,9 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
 }
 
 pub struct TokenVerifier {
@@ -72,15 +89,25 @@ impl TokenVerifier {
         // (or `none`) fails, whatever its header claims.
         let mut validation = Validation::new(algorithm);
         validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        // A configured issuer or audience is checked only when the claim is
+        // there, unless it is also required: a token without it would pass.
+        let mut required = vec!["exp", "sub"];
         match &settings.jwt_issuer {
-            Some(iss) => validation.set_issuer(&[iss]),
+            Some(iss) => {
+                validation.set_issuer(&[iss]);
+                required.push("iss");
+            }
             None => validation.iss = None,
         }
         match &settings.jwt_audience {
-            Some(aud) => validation.set_audience(&[aud]),
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.set_required_spec_claims(&required);
         Ok(TokenVerifier { key, validation })
     }
 
@@ -91,13 +118,19 @@ impl TokenVerifier {
     /// The caller, and the moment (Unix seconds) from which the token is
     /// refused: its `exp` plus the clock-skew leeway. A WebSocket lives until then.
     pub fn verify_until(&self, token: &str) -> crate::Result<(Actor, u64)> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| crate::Error::Unauthenticated(format!("invalid token: {e}")))?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(
+            |error| {
+                tracing::debug!(error = %error, "token refused");
+                crate::Error::Unauthenticated(match error.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenReason::Expired,
+                    _ => TokenReason::Invalid,
+                })
+            },
+        )?;
         let claims = data.claims;
-        if claims.sub.trim().is_empty() {
-            return Err(crate::Error::Unauthenticated(
-                "token has an empty sub".into(),
-            ));
+        if !acceptable_sub(&claims.sub) {
+            tracing::debug!("token refused: empty, overlong or control characters in sub");
+            return Err(crate::Error::Unauthenticated(TokenReason::Invalid));
         }
         let refused_from = claims.exp.saturating_add(self.validation.leeway);
         let actor = Actor {
@@ -113,6 +146,12 @@ impl TokenVerifier {
         };
         Ok((actor, refused_from))
     }
+}
+
+/// A `sub` ltc can store and log as a caller: not blank, at most
+/// [`SUB_MAX`] characters, no control characters (a NUL breaks PostgreSQL).
+fn acceptable_sub(sub: &str) -> bool {
+    !sub.trim().is_empty() && sub.chars().count() <= SUB_MAX && !sub.chars().any(char::is_control)
 }
 
 fn shared_secret(settings: &JwtSettings, data_dir: &std::path::Path) -> anyhow::Result<String> {
@@ -169,7 +208,8 @@ impl TokenSigner {
             exp: now + ttl.num_seconds().max(0) as u64,
             iat: Some(now),
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.audience.clone().map(Audience::One),
+            nbf: None,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),

@@ -6,5 +6,5 @@ mod jwt;
 mod secret;
 
 pub use actor::{Actor, Capability, Role, Visibility};
-pub use jwt::{Claims, TokenSigner, TokenVerifier};
-pub use secret::load_or_create_secret;
+pub use jwt::{Audience, Claims, TokenSigner, TokenVerifier};
+pub use secret::{load_or_create_key, load_or_create_secret};

@@ -1,4 +1,5 @@
-//! The embedded default's signing secret: random, created once in the data
+//! The embedded default's generated keys (the token signing secret, the key
+//! secrets at rest are sealed with): random, created once in the data
 //! directory with owner-only permissions, and reused on every start.
 
 use std::{io::Write, path::Path};
@@ -11,7 +12,21 @@ use secrecy::SecretString;
 const FILE_NAME: &str = "jwt-secret";
 
 pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
-    let path = data_dir.join(FILE_NAME);
+    load_or_create_key(data_dir, FILE_NAME, || {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        URL_SAFE_NO_PAD.encode(bytes)
+    })
+}
+
+/// The key in `data_dir/file_name`, made by `generate` and written
+/// (owner-only) the first time.
+pub fn load_or_create_key(
+    data_dir: &Path,
+    file_name: &str,
+    generate: impl FnOnce() -> String,
+) -> anyhow::Result<SecretString> {
+    let path = data_dir.join(file_name);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim();
         anyhow::ensure!(
@@ -23,11 +38,9 @@ pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<SecretString> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret = URL_SAFE_NO_PAD.encode(bytes);
-    let mut file = create_private(&path)
-        .with_context(|| format!("creating signing secret {}", path.display()))?;
+    let secret = generate();
+    let mut file =
+        create_private(&path).with_context(|| format!("creating key file {}", path.display()))?;
     file.write_all(secret.as_bytes())?;
     file.sync_all()?;
     Ok(SecretString::from(secret))

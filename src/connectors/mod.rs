@@ -18,6 +18,6 @@ pub fn handlers(
     let mut handlers = erp::handlers(&settings.erp, db)?;
     handlers.extend(billing::handlers(&settings.billing, db)?);
     handlers.extend(crate::webhooks::handlers(&settings.webhooks, db)?);
-    handlers.extend(crate::events::handlers(&settings.events, db)?);
+    handlers.extend(crate::events::handlers(settings, db)?);
     Ok(handlers)
 }

@@ -49,10 +49,15 @@ pub async fn enqueue(
 pub struct Deliver {
     db: DatabaseConnection,
     client: reqwest::Client,
+    sealer: crate::secrets::Sealer,
 }
 
 impl Deliver {
-    pub fn new(settings: &EventSettings, db: DatabaseConnection) -> anyhow::Result<Deliver> {
+    pub fn new(
+        settings: &EventSettings,
+        db: DatabaseConnection,
+        sealer: crate::secrets::Sealer,
+    ) -> anyhow::Result<Deliver> {
         let client = reqwest::Client::builder()
             .timeout(settings.delivery_timeout())
             .connect_timeout(settings.delivery_timeout())
@@ -61,7 +66,7 @@ impl Deliver {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ltc-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Deliver { db, client })
+        Ok(Deliver { db, client, sealer })
     }
 
     async fn deliver(&self, job: &entity::job::Model) -> Result<(), JobFailure> {
@@ -89,8 +94,10 @@ impl Deliver {
         let timestamp = now.timestamp();
         // Standard Webhooks: space-separated signatures, one per key; the
         // receiver accepts the delivery if any of them matches its key.
-        let signature = subscriptions::signing_secrets(&subscription, now)
-            .into_iter()
+        let secrets = subscriptions::signing_secrets(&self.sealer, &subscription, now)
+            .map_err(|e| JobFailure::retry(format!("opening the signing secret: {e}")))?;
+        let signature = secrets
+            .iter()
             .map(|secret| {
                 standardwebhooks::Webhook::new(secret)
                     .and_then(|hook| hook.sign(&id, timestamp, body.as_bytes()))

@@ -162,13 +162,17 @@ pub async fn publish(db: &impl ConnectionTrait, event: impl Into<Option<Event>>)
     Ok(())
 }
 
-/// The outbox handler that delivers events to webhook subscribers.
+/// The outbox handler that delivers events to webhook subscribers, signing
+/// with the secrets it opens with the configured key.
 pub fn handlers(
-    settings: &EventSettings,
+    settings: &crate::config::Settings,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
+    let sealer =
+        crate::secrets::Sealer::from_settings(&settings.secrets, &settings.store.data_dir)?;
     Ok(vec![Arc::new(delivery::Deliver::new(
-        settings,
+        &settings.events,
         db.clone(),
+        sealer,
     )?)])
 }

@@ -203,6 +203,7 @@ impl EventMutation {
         let created = subscriptions::create(
             ctx.db()?,
             ctx.actor()?,
+            crate::secrets::of(ctx)?,
             NewSubscription {
                 url,
                 events,
@@ -210,6 +211,7 @@ impl EventMutation {
             },
         )
         .await?;
+        crate::http::idempotency::shown_once(ctx);
         Ok(CreateWebhookSubscriptionPayload {
             secret: created.secret.clone(),
             subscription: created.into(),
@@ -227,9 +229,15 @@ impl EventMutation {
         #[graphql(default_with = "subscriptions::DEFAULT_KEEP_PREVIOUS_HOURS")]
         keep_previous_for_hours: i32,
     ) -> async_graphql::Result<RotateWebhookSubscriptionSecretPayload> {
-        let rotated =
-            subscriptions::rotate_secret(ctx.db()?, ctx.actor()?, id, keep_previous_for_hours)
-                .await?;
+        let rotated = subscriptions::rotate_secret(
+            ctx.db()?,
+            ctx.actor()?,
+            crate::secrets::of(ctx)?,
+            id,
+            keep_previous_for_hours,
+        )
+        .await?;
+        crate::http::idempotency::shown_once(ctx);
         Ok(RotateWebhookSubscriptionSecretPayload {
             secret: rotated.secret.clone(),
             subscription: rotated.into(),

@@ -12,6 +12,7 @@ use crate::{
     auth::{Actor, Capability},
     db::{self, Counter, Page, PageRequest, SortValue},
     input::{self, TEXT_MAX},
+    secrets::Sealer,
 };
 
 /// Longest URL accepted.
@@ -68,11 +69,12 @@ fn new_secret() -> String {
     )
 }
 
-/// Creates an active subscription; returns it with its secret, which is
-/// shown this once.
+/// Creates an active subscription; returns it with its secret (in plain
+/// text, sealed in the database), which is shown this once.
 pub async fn create(
     db: &sea_orm::DatabaseConnection,
     actor: &Actor,
+    sealer: &Sealer,
     new: NewSubscription,
 ) -> Result<webhook_subscription::Model> {
     actor.require(Capability::Administer)?;
@@ -83,14 +85,15 @@ pub async fn create(
     let events = catalog::parse_names("events", &new.events)?;
     let description = input::optional("description", new.description.as_deref(), TEXT_MAX)?;
     let now = db::now();
-    repo::insert_subscription(
+    let secret = new_secret();
+    let mut created = repo::insert_subscription(
         db,
         webhook_subscription::Model {
             id: db::new_id(),
             url,
             events: serde_json::json!(events),
             description,
-            secret: new_secret(),
+            secret: sealer.seal(&secret)?,
             previous_secret: None,
             previous_secret_expires_at: None,
             status: SubscriptionStatus::Active,
@@ -101,7 +104,9 @@ pub async fn create(
             updated_at: now,
         },
     )
-    .await
+    .await?;
+    created.secret = secret;
+    Ok(created)
 }
 
 pub async fn get(
@@ -164,12 +169,14 @@ pub const DEFAULT_KEEP_PREVIOUS_HOURS: i32 = 24;
 /// At most a week: a leaked secret must not sign for longer than that.
 const MAX_KEEP_PREVIOUS_HOURS: i32 = 168;
 
-/// Gives a subscription a new secret, shown this once. The old one keeps
+/// Gives a subscription a new secret (returned in plain text, sealed in the
+/// database), shown this once. The old one keeps
 /// signing deliveries beside it for `keep_previous_hours` (0: stops at once),
 /// so the receiver can move to the new key without refusing a delivery.
 pub async fn rotate_secret(
     db: &sea_orm::DatabaseConnection,
     actor: &Actor,
+    sealer: &Sealer,
     id: Uuid,
     keep_previous_hours: i32,
 ) -> Result<webhook_subscription::Model> {
@@ -182,10 +189,13 @@ pub async fn rotate_secret(
     }
     let keep_until = (keep_previous_hours > 0)
         .then(|| db::now() + chrono::Duration::hours(i64::from(keep_previous_hours)));
-    if !repo::rotate_secret(db, id, &new_secret(), keep_until).await? {
+    let secret = new_secret();
+    if !repo::rotate_secret(db, id, &sealer.seal(&secret)?, keep_until).await? {
         return Err(Error::NotFound("webhook subscription"));
     }
-    get(db, actor, id).await
+    let mut rotated = get(db, actor, id).await?;
+    rotated.secret = secret;
+    Ok(rotated)
 }
 
 /// Until when the secret before the last rotation still signs, if it does.
@@ -199,19 +209,20 @@ pub fn previous_secret_signs_until(
         .filter(|until| *until > now)
 }
 
-/// The secrets a delivery is signed with now: the current one, and the
-/// previous one while it has not expired.
+/// The secrets a delivery is signed with now, opened: the current one, and
+/// the previous one while it has not expired.
 pub fn signing_secrets(
+    sealer: &Sealer,
     subscription: &webhook_subscription::Model,
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<&str> {
-    let mut secrets = vec![subscription.secret.as_str()];
+) -> Result<Vec<String>> {
+    let mut secrets = vec![sealer.open(&subscription.secret)?];
     if let Some(previous) = &subscription.previous_secret
         && previous_secret_signs_until(subscription, now).is_some()
     {
-        secrets.push(previous);
+        secrets.push(sealer.open(previous)?);
     }
-    secrets
+    Ok(secrets)
 }
 
 /// Deletes a subscription; its deliveries still queued end without sending.
@@ -260,12 +271,23 @@ mod tests {
             created_at: now,
             updated_at: now,
         };
+        let sealer = Sealer::from_settings(
+            &crate::config::SecretKeySettings {
+                secret_key: Some(crate::secrets::generate_key()),
+                secret_key_previous: None,
+            },
+            std::path::Path::new("/nonexistent"),
+        )
+        .unwrap();
         assert_eq!(
-            signing_secrets(&subscription, now),
+            signing_secrets(&sealer, &subscription, now).unwrap(),
             ["whsec_new", "whsec_old"]
         );
         let later = now + chrono::Duration::hours(1);
-        assert_eq!(signing_secrets(&subscription, later), ["whsec_new"]);
+        assert_eq!(
+            signing_secrets(&sealer, &subscription, later).unwrap(),
+            ["whsec_new"]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::{Error, Result, auth::Actor};
+use crate::{Error, Result, auth::Actor, error::TokenReason};
 
 /// The verified caller of this request, or `None` for a request without a token.
 #[derive(Clone)]
@@ -21,9 +21,7 @@ impl ContextExt for Context<'_> {
     fn actor(&self) -> Result<&Actor> {
         match self.data::<Caller>() {
             Ok(Caller(Some(actor))) => Ok(actor),
-            _ => Err(Error::Unauthenticated(
-                "send a bearer token in the Authorization header".into(),
-            )),
+            _ => Err(Error::Unauthenticated(TokenReason::Missing)),
         }
     }
 

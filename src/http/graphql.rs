@@ -15,6 +15,7 @@ use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use futures::FutureExt;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
@@ -25,6 +26,7 @@ use super::{
 use crate::{
     auth::Actor,
     db::cost,
+    error::TokenReason,
     graphql::{batch::Batcher, guard, with_request_data},
 };
 
@@ -98,11 +100,11 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> crate::Result<Option<A
     };
     let value = value
         .to_str()
-        .map_err(|_| crate::Error::Unauthenticated("malformed Authorization header".into()))?;
+        .map_err(|_| crate::Error::Unauthenticated(TokenReason::Invalid))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| crate::Error::Unauthenticated("expected a Bearer token".into()))?;
+        .ok_or(crate::Error::Unauthenticated(TokenReason::Invalid))?;
     state
         .verifier
         .verify(token.trim())
@@ -186,12 +188,16 @@ fn not_acceptable() -> Response {
     response
 }
 
-/// A 401: the caller must (re)authenticate; `reason` tells a client whether
-/// to refresh its token or to log in.
-fn unauthenticated(format: Format, reason: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": {
-        "code": "UNAUTHENTICATED", "reason": reason } }] });
-    let mut response = write(format, StatusCode::UNAUTHORIZED, &body);
+/// A 401: the caller must (re)authenticate; `extensions.reason` tells a
+/// client whether to refresh its token or to log in.
+fn unauthenticated(format: Format, error: crate::Error) -> Response {
+    let mut server = ServerError::new(error.to_string(), None);
+    error.annotate(&mut server);
+    let mut response = write(
+        format,
+        StatusCode::UNAUTHORIZED,
+        &json!({ "errors": [server] }),
+    );
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer error=\"invalid_token\""),
@@ -224,13 +230,7 @@ async fn execute(
     let actor = match authenticate(&state, headers) {
         Ok(actor) => actor,
         Err(error) => {
-            let reason = match &error {
-                crate::Error::Unauthenticated(message) if message.contains("ExpiredSignature") => {
-                    "TOKEN_EXPIRED"
-                }
-                _ => "TOKEN_INVALID",
-            };
-            return unauthenticated(format, reason, &error.to_string());
+            return unauthenticated(format, error);
         }
     };
     let caller = actor.as_ref().map_or("", |a| a.sub.as_str());
@@ -264,19 +264,11 @@ async fn execute(
     };
     // Without a token nothing runs but questions about the schema.
     if actor.is_none() && !schema_only {
-        return unauthenticated(
-            format,
-            "TOKEN_MISSING",
-            "send a bearer token in the Authorization header",
-        );
+        return unauthenticated(format, crate::Error::Unauthenticated(TokenReason::Missing));
     }
     if !state.limits.allows_introspection(actor.is_some()) {
         if introspects && actor.is_none() {
-            return unauthenticated(
-                format,
-                "TOKEN_MISSING",
-                "introspection needs a bearer token",
-            );
+            return unauthenticated(format, crate::Error::Unauthenticated(TokenReason::Missing));
         }
         if introspects {
             return request_error(
@@ -303,17 +295,19 @@ async fn execute(
     }
     let claim = match operation {
         Some(OperationType::Mutation) => {
-            idempotency::claim(&state.db, headers, actor.as_deref(), &request).await
+            idempotency::claim(&state.db, headers, actor.as_deref(), &mut request).await
         }
         _ => None,
     };
     let batcher = Batcher::new();
     let request = with_request_data(request, &state.db, actor, &batcher);
+    let request = request.data(state.sealer.clone());
     let budget = state.limits.max_sql_statements;
     match claim {
         None => {
             let run = batcher.run(state.schema.execute(request));
-            respond(format, within_budget(budget, run).await)
+            let (status, body) = unwound(within_budget(budget, run)).await;
+            write_text(format, status, body)
         }
         Some(Claim::Refuse {
             status,
@@ -336,7 +330,8 @@ async fn execute(
                 spent,
                 async move {
                     let run = batcher.run(schema.execute(request));
-                    let (status, body) = outcome(within_budget(budget, run).await);
+                    let (status, body) = unwound(within_budget(budget, run)).await;
+                    // A panic answers 500, which gives the key back.
                     ticket.settle(&db, status, &body).await;
                     (status, body)
                 }
@@ -354,6 +349,22 @@ async fn execute(
                     )
                 }
             }
+        }
+    }
+}
+
+/// The status and body of a request's run; a panic anywhere in it is an
+/// `INTERNAL` 500 (logged), never a dropped connection or a key left in
+/// progress.
+async fn unwound(
+    run: impl std::future::Future<Output = async_graphql::Response>,
+) -> (StatusCode, String) {
+    match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+        Ok(response) => outcome(response),
+        Err(_) => {
+            tracing::error!("a GraphQL request panicked");
+            let body = json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
+            (StatusCode::INTERNAL_SERVER_ERROR, body.to_string())
         }
     }
 }
@@ -392,7 +403,10 @@ async fn within_budget(
     }
 }
 
-fn operation_type(operations: &DocumentOperations, name: Option<&str>) -> Option<OperationType> {
+pub(crate) fn operation_type(
+    operations: &DocumentOperations,
+    name: Option<&str>,
+) -> Option<OperationType> {
     match (operations, name) {
         (DocumentOperations::Single(op), _) => Some(op.node.ty),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
@@ -434,11 +448,6 @@ fn ensure_code(error: &mut ServerError, executed: bool) {
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default)
         .set("code", code);
-}
-
-fn respond(format: Format, response: async_graphql::Response) -> Response {
-    let (status, body) = outcome(response);
-    write_text(format, status, body)
 }
 
 /// The status and body (as `application/graphql-response+json` has them) of
@@ -490,20 +499,17 @@ pub async fn schema_sdl(State(state): State<AppState>, headers: HeaderMap) -> Re
     let authenticated = matches!(authenticate(&state, &headers), Ok(Some(_)));
     if !state.limits.allows_introspection(authenticated) {
         let reason = if headers.contains_key(header::AUTHORIZATION) {
-            "TOKEN_INVALID"
+            TokenReason::Invalid
         } else {
-            "TOKEN_MISSING"
+            TokenReason::Missing
         };
         let status = if authenticated {
             StatusCode::NOT_FOUND
         } else {
             StatusCode::UNAUTHORIZED
         };
-        let mut response = unauthenticated(
-            Format::LegacyJson,
-            reason,
-            "the schema needs a bearer token",
-        );
+        let mut response =
+            unauthenticated(Format::LegacyJson, crate::Error::Unauthenticated(reason));
         *response.status_mut() = status;
         return response;
     }
@@ -513,4 +519,22 @@ pub async fn schema_sdl(State(state): State<AppState>, headers: HeaderMap) -> Re
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_while_running_is_an_internal_500_with_a_code() {
+        let (status, body) = unwound(async {
+            panic!("a bug");
+            #[allow(unreachable_code)]
+            async_graphql::Response::new(GqlValue::Null)
+        })
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL");
+    }
 }

@@ -17,12 +17,24 @@
 //! - A request that never executed (syntax or validation errors: 400) does
 //!   not use its key up. Every executed response is stored, errors included,
 //!   as a retry must not run a mutation whose outcome the client has not seen.
+//! - A replay goes only to a caller with the rights of the first: the same
+//!   roles and scopes (kept with the key as a SHA-256 of their sorted
+//!   names, beside the request's hash in `request_hash`, `<request>:<rights>`).
+//!   The same `sub` with other rights (a narrower scope, another role) gets
+//!   `FORBIDDEN` (403) and nothing runs: it may not be allowed to see what
+//!   the first request was shown.
+//! - A response holding a secret shown once (a webhook signing secret) is
+//!   never stored: its resolver marks the request ([`shown_once`]), the key
+//!   is kept without a body, and a retry gets `CONFLICT` (409).
 //! - Queries ignore the header. Keys need an authenticated caller.
 //! - Expired keys are deleted when the same key comes again, and all expired
 //!   keys at most once a minute per instance.
 
 use std::{
-    sync::atomic::{AtomicI64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicI64, Ordering},
+    },
     time::Duration,
 };
 
@@ -69,6 +81,36 @@ pub enum Claim {
 #[must_use]
 pub struct Ticket {
     id: Uuid,
+    secret: SecretShown,
+}
+
+/// Request data of a keyed mutation: set when its response holds a secret
+/// shown once, which must not be kept for a replay.
+#[derive(Clone, Default)]
+pub struct SecretShown(Arc<AtomicBool>);
+
+/// Marks the request as answering with a secret shown once, so that its
+/// response is not kept for replays. Resolvers returning such a secret call it.
+pub fn shown_once(ctx: &async_graphql::Context<'_>) {
+    if let Some(SecretShown(flag)) = ctx.data_opt::<SecretShown>() {
+        flag.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What a replay of a response that held a secret answers.
+const SECRET_NOT_REPLAYED: &str = "the first response held a secret shown once; it is not sent again: \
+     rotate the secret to have a new one";
+
+/// Hex SHA-256 of the caller's roles and scopes, sorted: who may be shown
+/// a stored response.
+fn rights(actor: &Actor) -> String {
+    let roles: Vec<&str> = actor.roles.iter().map(|r| r.as_str()).collect();
+    let body = json!({ "roles": roles, "scopes": actor.scopes });
+    hex(&Sha256::digest(body.to_string().as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Claim {
@@ -127,17 +169,17 @@ pub fn request_hash(request: &async_graphql::Request) -> String {
         "operationName": request.operation_name,
         "variables": variables,
     });
-    let digest = Sha256::digest(canonical(&body).as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(canonical(&body).as_bytes()))
 }
 
 /// Claims the request's key, or says why not, or finds the response to
-/// replay. `None`: the request carries no key and just runs.
+/// replay. `None`: the request carries no key and just runs. A claimed
+/// request gets [`SecretShown`] in its data.
 pub async fn claim(
     db: &DatabaseConnection,
     headers: &HeaderMap,
     actor: Option<&Actor>,
-    request: &async_graphql::Request,
+    request: &mut async_graphql::Request,
 ) -> Option<Claim> {
     let key = match key(headers)? {
         Ok(key) => key,
@@ -151,17 +193,23 @@ pub async fn claim(
         ));
     };
     let hash = request_hash(request);
-    Some(match claim_key(db, &actor.sub, &key, &hash).await {
-        Ok(claim) => claim,
-        Err(error) => {
-            tracing::error!(error = ?error, "claiming an idempotency key");
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
-        }
-    })
+    Some(
+        match claim_key(db, &actor.sub, &key, &hash, &rights(actor)).await {
+            Ok(Claim::Run(ticket)) => {
+                request.data.insert(ticket.secret.clone());
+                Claim::Run(ticket)
+            }
+            Ok(claim) => claim,
+            Err(error) => {
+                tracing::error!(error = ?error, "claiming an idempotency key");
+                refuse(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "internal error",
+                )
+            }
+        },
+    )
 }
 
 async fn claim_key(
@@ -169,6 +217,7 @@ async fn claim_key(
     caller: &str,
     key: &str,
     hash: &str,
+    rights: &str,
 ) -> Result<Claim, sea_orm::DbErr> {
     sweep(db).await;
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -186,7 +235,7 @@ async fn claim_key(
             id: db::new_id(),
             caller: caller.to_owned(),
             key: key.to_owned(),
-            request_hash: hash.to_owned(),
+            request_hash: format!("{hash}:{rights}"),
             state: IdempotencyState::InProgress,
             response_status: None,
             response_body: None,
@@ -196,7 +245,12 @@ async fn claim_key(
         };
         let id = row.id;
         match row.into_active_model().reset_all().insert(db).await {
-            Ok(_) => return Ok(Claim::Run(Ticket { id })),
+            Ok(_) => {
+                return Ok(Claim::Run(Ticket {
+                    id,
+                    secret: SecretShown::default(),
+                }));
+            }
             Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             }
             Err(error) => return Err(error),
@@ -210,7 +264,20 @@ async fn claim_key(
             // Settled as "never ran" (or expired) meanwhile: try again.
             continue;
         };
-        if first.request_hash != hash {
+        // Rows from before rights were kept hold the request's hash alone.
+        let (first_hash, first_rights) = first
+            .request_hash
+            .split_once(':')
+            .unwrap_or((first.request_hash.as_str(), rights));
+        if first_rights != rights {
+            return Ok(refuse(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "this Idempotency-Key was used by a token with other rights; \
+                 a response is replayed only to the same roles and scopes",
+            ));
+        }
+        if first_hash != hash {
             return Ok(refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "CONFLICT",
@@ -218,15 +285,19 @@ async fn claim_key(
             ));
         }
         if first.state == IdempotencyState::Done {
+            let Some(body) = first.response_body else {
+                return Ok(refuse(
+                    StatusCode::CONFLICT,
+                    "CONFLICT",
+                    SECRET_NOT_REPLAYED,
+                ));
+            };
             let status = first
                 .response_status
                 .and_then(|s| u16::try_from(s).ok())
                 .and_then(|s| StatusCode::from_u16(s).ok())
                 .unwrap_or(StatusCode::OK);
-            return Ok(Claim::Replay {
-                status,
-                body: first.response_body.unwrap_or_default(),
-            });
+            return Ok(Claim::Replay { status, body });
         }
         if first.created_at < now - LOST_AFTER {
             return Ok(refuse(
@@ -249,31 +320,39 @@ async fn claim_key(
 }
 
 impl Ticket {
-    /// Stores the response of an executed request for replay; a request that
-    /// never executed (400) gives its key back instead.
+    /// Stores the response of an executed request for replay (without its
+    /// body when it held a secret shown once); a request that never executed
+    /// (400) or panicked (500) gives its key back instead.
     pub async fn settle(self, db: &DatabaseConnection, status: StatusCode, body: &str) {
-        let outcome = if status == StatusCode::BAD_REQUEST {
-            idempotency_key::Entity::delete_by_id(self.id)
-                .exec(db)
-                .await
-                .map(|_| ())
-        } else {
-            idempotency_key::Entity::update_many()
-                .col_expr(
-                    idempotency_key::Column::State,
-                    Expr::value(IdempotencyState::Done),
-                )
-                .col_expr(
-                    idempotency_key::Column::ResponseStatus,
-                    Expr::value(i32::from(status.as_u16())),
-                )
-                .col_expr(idempotency_key::Column::ResponseBody, Expr::value(body))
-                .col_expr(idempotency_key::Column::CompletedAt, Expr::value(db::now()))
-                .filter(idempotency_key::Column::Id.eq(self.id))
-                .exec(db)
-                .await
-                .map(|_| ())
-        };
+        let body = (!self.secret.0.load(Ordering::Relaxed)).then_some(body);
+        // A request that never executed (400) or that failed midway (a
+        // panic: 500, its transaction rolled back) gives its key back.
+        let outcome =
+            if status == StatusCode::BAD_REQUEST || status == StatusCode::INTERNAL_SERVER_ERROR {
+                idempotency_key::Entity::delete_by_id(self.id)
+                    .exec(db)
+                    .await
+                    .map(|_| ())
+            } else {
+                idempotency_key::Entity::update_many()
+                    .col_expr(
+                        idempotency_key::Column::State,
+                        Expr::value(IdempotencyState::Done),
+                    )
+                    .col_expr(
+                        idempotency_key::Column::ResponseStatus,
+                        Expr::value(i32::from(status.as_u16())),
+                    )
+                    .col_expr(
+                        idempotency_key::Column::ResponseBody,
+                        Expr::value(body.map(str::to_owned)),
+                    )
+                    .col_expr(idempotency_key::Column::CompletedAt, Expr::value(db::now()))
+                    .filter(idempotency_key::Column::Id.eq(self.id))
+                    .exec(db)
+                    .await
+                    .map(|_| ())
+            };
         if let Err(error) = outcome {
             // The key stays in progress: a retry gets CONFLICT, never a second run.
             tracing::error!(error = ?error, "storing an idempotent response");

@@ -7,6 +7,8 @@ pub mod idempotency;
 mod server_timing;
 pub(crate) mod throttle;
 
+pub(crate) use graphql::operation_type;
+
 use std::sync::Arc;
 
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
@@ -36,10 +38,21 @@ pub struct AppState {
     pub throttle: Arc<throttle::Throttle>,
     /// Turns for capturing lead batches (`leads_webhook_concurrency`).
     pub lead_batches: Arc<tokio::sync::Semaphore>,
+    /// The WebSockets open on this instance, in all and per caller.
+    pub sockets: Arc<crate::events::websocket::Sockets>,
+    /// Seals and opens secrets stored in the database.
+    pub sealer: Arc<crate::secrets::Sealer>,
 }
 
 /// Largest GraphQL request body accepted.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// `/metrics` alone, for its own listener (`LTC_METRICS_BIND`).
+pub fn metrics_router(metrics: Arc<crate::metrics::Metrics>) -> Router {
+    Router::new()
+        .route("/metrics", get(crate::metrics::endpoint))
+        .with_state(metrics)
+}
 
 pub fn router(state: AppState, timeout: std::time::Duration) -> Router {
     let request_id = http::HeaderName::from_static("x-request-id");
@@ -54,11 +67,6 @@ pub fn router(state: AppState, timeout: std::time::Duration) -> Router {
         .merge(graphiql::routes())
         .merge(crate::webhooks::routes())
         .with_state(state.clone())
-        .merge(
-            Router::new()
-                .route("/metrics", get(crate::metrics::endpoint))
-                .with_state(state.metrics.clone()),
-        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             crate::metrics::track,

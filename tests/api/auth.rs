@@ -22,17 +22,146 @@ fn sign(alg: Algorithm, key: &EncodingKey, claims: &Value) -> String {
 }
 
 async fn refused(app: &TestApp, token: &str) {
+    refused_because(app, token).await;
+}
+
+/// Asserts a 401 and returns `extensions.reason`.
+async fn refused_because(app: &TestApp, token: &str) -> String {
     let (status, body) = app.post(Some(token), ME, json!({})).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    body["errors"][0]["extensions"]["reason"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no reason: {body}"))
+        .to_owned()
+}
+
+async fn issuer_and_audience_app() -> TestApp {
+    let (mut settings, dir) = test_settings().await;
+    settings.jwt.jwt_issuer = Some("https://idp.example".into());
+    settings.jwt.jwt_audience = Some("ltc".into());
+    TestApp::spawn_with(settings, dir).await
+}
+
+fn issued(sub: &str) -> Value {
+    let mut claims = claims(sub, 600);
+    claims["iss"] = json!("https://idp.example");
+    claims["aud"] = json!("ltc");
+    claims
+}
+
+#[tokio::test]
+async fn a_token_without_iss_or_aud_is_refused_when_they_are_configured() {
+    let app = issuer_and_audience_app().await;
+    let key = EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    for missing in ["iss", "aud"] {
+        let mut token = issued("alice");
+        token.as_object_mut().unwrap().remove(missing);
+        assert_eq!(
+            refused_because(&app, &sign(Algorithm::HS256, &key, &token)).await,
+            "TOKEN_INVALID",
+            "without {missing}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_audience_list_holding_ours_is_accepted() {
+    let app = issuer_and_audience_app().await;
+    let key = EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    let mut token = issued("alice");
+    token["aud"] = json!(["billing", "ltc"]);
+    let data = app
+        .gql(&sign(Algorithm::HS256, &key, &token), ME, json!({}))
+        .await;
+    assert_eq!(data["me"]["id"], "alice");
+    token["aud"] = json!(["billing", "crm"]);
+    refused(&app, &sign(Algorithm::HS256, &key, &token)).await;
+}
+
+#[tokio::test]
+async fn a_token_not_yet_valid_is_refused() {
+    let app = TestApp::spawn().await;
+    let key = EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    let mut token = claims("alice", 3600);
+    token["nbf"] = json!(chrono::Utc::now().timestamp() + 600);
+    assert_eq!(
+        refused_because(&app, &sign(Algorithm::HS256, &key, &token)).await,
+        "TOKEN_INVALID"
+    );
+    token["nbf"] = json!(chrono::Utc::now().timestamp() - 10);
+    let data = app
+        .gql(&sign(Algorithm::HS256, &key, &token), ME, json!({}))
+        .await;
+    assert_eq!(data["me"]["id"], "alice");
+}
+
+#[tokio::test]
+async fn a_sub_with_control_characters_or_over_255_characters_is_refused() {
+    let app = TestApp::spawn().await;
+    let key = EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    for sub in [
+        "ali\u{0}ce".to_owned(),
+        "alice\n".to_owned(),
+        "a".repeat(256),
+    ] {
+        assert_eq!(
+            refused_because(&app, &sign(Algorithm::HS256, &key, &claims(&sub, 600))).await,
+            "TOKEN_INVALID",
+            "{sub:?}"
+        );
+    }
+    let data = app
+        .gql(
+            &sign(Algorithm::HS256, &key, &claims(&"a".repeat(255), 600)),
+            ME,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["me"]["id"], "a".repeat(255));
+}
+
+#[tokio::test]
+async fn refusals_say_why_in_a_stable_reason_without_the_parsers_words() {
+    let app = TestApp::spawn().await;
+    let key = EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    assert_eq!(
+        refused_because(&app, &sign(Algorithm::HS256, &key, &claims("alice", -3600))).await,
+        "TOKEN_EXPIRED"
+    );
+    let forged = EncodingKey::from_secret(b"another-secret-that-is-long-enough-to-sign");
+    assert_eq!(
+        refused_because(
+            &app,
+            &sign(Algorithm::HS256, &forged, &claims("alice", 600))
+        )
+        .await,
+        "TOKEN_INVALID"
+    );
+    let (status, body) = app.post(Some("not.a.token"), ME, json!({})).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "TOKEN_INVALID");
+    let message = body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    for parser_word in ["base64", "json", "invalidtoken", "signature", "utf"] {
+        assert!(!message.contains(parser_word), "{message}");
+    }
+    let (_, body) = app.post(None, ME, json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "TOKEN_MISSING");
 }
 
 #[tokio::test]
 async fn a_request_without_a_token_is_unauthenticated() {
     let app = TestApp::spawn().await;
+    // Refused at the token check, before the query is validated or run.
     let (status, body) = app.post(None, ME, json!({})).await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 401, "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(body["errors"][0]["extensions"]["reason"], "TOKEN_MISSING");
+    assert!(body.get("data").is_none(), "{body}");
     let (_, body) = app
         .post(
             None,

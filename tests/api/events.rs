@@ -543,8 +543,8 @@ struct Subscriber {
 }
 
 impl Subscriber {
-    /// Connects to `GET /graphql` and sends `connection_init` with `token`.
-    async fn connect(app: &TestApp, token: Option<&str>) -> (Subscriber, Value) {
+    /// Opens a WebSocket on `GET /graphql`, sending nothing yet.
+    async fn open(app: &TestApp) -> Subscriber {
         let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert(
@@ -556,7 +556,12 @@ impl Subscriber {
             response.headers()["sec-websocket-protocol"],
             "graphql-transport-ws"
         );
-        let mut subscriber = Subscriber { socket };
+        Subscriber { socket }
+    }
+
+    /// Connects to `GET /graphql` and sends `connection_init` with `token`.
+    async fn connect(app: &TestApp, token: Option<&str>) -> (Subscriber, Value) {
+        let mut subscriber = Subscriber::open(app).await;
         let payload = match token {
             Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
             None => json!({}),
@@ -792,4 +797,309 @@ async fn an_event_raised_on_one_instance_reaches_subscribers_on_another() {
 
     let event = on_b.event("b").await;
     assert_eq!(event["subjectId"], lead.as_str());
+}
+
+/// The `secret` and `previous_secret` columns of every subscription, as stored.
+async fn stored_secrets(app: &TestApp) -> Vec<(String, Option<String>)> {
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(app.settings.store.database_url())
+        .await
+        .unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT secret, previous_secret FROM webhook_subscriptions",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| {
+            (
+                row.try_get("", "secret").unwrap(),
+                row.try_get("", "previous_secret").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The key id of a sealed value, `enc:v1:<id>:...`.
+fn key_id(stored: &str) -> &str {
+    stored
+        .strip_prefix("enc:v1:")
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_else(|| panic!("not sealed: {stored}"))
+}
+
+#[tokio::test]
+async fn webhook_secrets_are_stored_encrypted_and_deliveries_still_verify() {
+    let app = spawn().await;
+    let receiver = accepting_receiver().await;
+    let (id, secret) = subscribe(
+        &app,
+        &format!("{}/hooks", receiver.uri()),
+        &["lead.qualified"],
+    )
+    .await;
+    let rotated = app
+        .gql(
+            &admin(&app),
+            "mutation($id: UUID!) { rotateWebhookSubscriptionSecret(id: $id, keepPreviousForHours: 1) { secret } }",
+            json!({ "id": id }),
+        )
+        .await["rotateWebhookSubscriptionSecret"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = stored_secrets(&app).await;
+    let (current, previous) = &stored[0];
+    let previous = previous.as_deref().unwrap();
+    for (column, plain) in [(current.as_str(), &rotated), (previous, &secret)] {
+        assert!(column.starts_with("enc:v1:"), "{column}");
+        assert!(!column.contains(plain.as_str()));
+        let key = plain.strip_prefix("whsec_").unwrap();
+        assert!(!column.contains(key), "the key itself is not stored");
+    }
+    // The key was generated into the data directory, owner-only.
+    let key_file = app.data_dir().join("secret-key");
+    assert!(key_file.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    qualified_lead(&app, "ann@acme.io").await;
+    let requests = received(&receiver, 1).await;
+    assert!(signed_with(&rotated, &requests[0]));
+    assert!(signed_with(&secret, &requests[0]));
+}
+
+#[tokio::test]
+async fn a_new_secret_key_reseals_stored_secrets_when_the_old_one_is_named_previous() {
+    use base64::engine::general_purpose::STANDARD;
+    let (old, new) = (STANDARD.encode([7_u8; 32]), STANDARD.encode([9_u8; 32]));
+    let (mut settings, dir) = test_settings().await;
+    tune(&mut settings);
+    settings.secrets.secret_key = Some(old.clone().into());
+    // This instance only writes; the next one delivers.
+    settings.worker.worker_enabled = false;
+    let first = TestApp::spawn_with(settings.clone(), dir).await;
+    let receiver = accepting_receiver().await;
+    let (_, secret) = subscribe(
+        &first,
+        &format!("{}/hooks", receiver.uri()),
+        &["lead.qualified"],
+    )
+    .await;
+    let sealed_with_old = stored_secrets(&first).await[0].0.clone();
+
+    // Without the old key the stored secret cannot be opened: refuse to start.
+    let mut forgetting = settings.clone();
+    forgetting.secrets.secret_key = Some(new.clone().into());
+    assert!(ltc::startup::Application::build(&forgetting).await.is_err());
+
+    let mut rotated = settings.clone();
+    rotated.secrets.secret_key = Some(new.into());
+    rotated.secrets.secret_key_previous = Some(old.into());
+    rotated.worker.worker_enabled = true;
+    let second = TestApp::spawn_with(rotated, tempfile::tempdir().unwrap()).await;
+    let resealed = stored_secrets(&second).await[0].0.clone();
+    assert_ne!(key_id(&resealed), key_id(&sealed_with_old));
+    assert!(!resealed.contains(&secret));
+
+    qualified_lead(&second, "ann@acme.io").await;
+    let requests = received(&receiver, 1).await;
+    verified(&secret, &requests[0]);
+}
+
+#[tokio::test]
+async fn a_websocket_without_connection_init_is_closed_with_4408() {
+    let (mut settings, dir) = test_settings().await;
+    settings.transport.ws_init_timeout_secs = 1;
+    let app = TestApp::spawn_with(settings, dir).await;
+    let mut silent = Subscriber::open(&app).await;
+    let started = tokio::time::Instant::now();
+    let closed = silent.next_within(Duration::from_secs(4)).await;
+    assert_eq!(closed, Some(json!({ "close": 4408 })));
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    // One that says hello in time stays.
+    let (mut prompt, ack) = Subscriber::connect(&app, Some(&admin(&app))).await;
+    assert_eq!(ack["type"], "connection_ack");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    prompt.send(json!({ "type": "ping" })).await;
+    assert_eq!(prompt.next().await.unwrap()["type"], "pong");
+}
+
+#[tokio::test]
+async fn a_refused_token_closes_the_websocket_with_4403() {
+    let app = spawn().await;
+    let (_, missing) = Subscriber::connect(&app, None).await;
+    assert_eq!(missing, json!({ "close": 4403 }));
+    let (_, forged) = Subscriber::connect(&app, Some("not.a.token")).await;
+    assert_eq!(forged, json!({ "close": 4403 }));
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "sub": "sam", "roles": ["SALES"], "exp": chrono::Utc::now().timestamp() - 3600 }),
+        &jsonwebtoken::EncodingKey::from_secret(crate::helpers::TEST_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let (_, expired) = Subscriber::connect(&app, Some(&expired)).await;
+    assert_eq!(expired, json!({ "close": 4403 }));
+}
+
+#[tokio::test]
+async fn queries_and_mutations_over_websocket_are_refused_and_nothing_runs() {
+    let app = spawn().await;
+    let (mut socket, ack) = Subscriber::connect(&app, Some(&admin(&app))).await;
+    assert_eq!(ack["type"], "connection_ack");
+    let mutation =
+        "mutation { captureLead(input: {source: WEB, email: \"ws@acme.io\"}) { created } }";
+    for (id, query) in [
+        ("m", mutation),
+        (
+            "q",
+            "{ leads(first: 5) { edges { node { id owner { id } } } } }",
+        ),
+    ] {
+        socket
+            .send(json!({ "id": id, "type": "subscribe", "payload": { "query": query } }))
+            .await;
+        let answer = socket.next().await.unwrap();
+        assert_eq!(answer["type"], "error", "{answer}");
+        assert_eq!(answer["id"], id);
+        assert_eq!(answer["payload"][0]["extensions"]["code"], "BAD_REQUEST");
+    }
+    // Named operations are told apart too.
+    socket
+        .send(json!({ "id": "n", "type": "subscribe", "payload": {
+            "query": format!("subscription S {{ events {{ id }} }} {mutation}"),
+            "operationName": null,
+        } }))
+        .await;
+    socket.send(json!({ "type": "ping" })).await;
+    let mut seen = Vec::new();
+    while let Some(message) = socket.next_within(Duration::from_millis(500)).await {
+        seen.push(message);
+    }
+    assert!(seen.iter().any(|m| m["type"] == "pong"), "{seen:?}");
+    assert_eq!(crate::helpers::count(&app, "leads").await, 0);
+    // The socket still serves subscriptions.
+    socket.subscribe("s", EVENTS).await;
+}
+
+#[tokio::test]
+async fn one_caller_holds_at_most_its_share_of_websockets() {
+    let (mut settings, dir) = test_settings().await;
+    settings.transport.ws_max_connections_per_caller = 2;
+    let app = TestApp::spawn_with(settings, dir).await;
+    let sam = app.token("sam", &["SALES"]);
+    let (first, ack) = Subscriber::connect(&app, Some(&sam)).await;
+    assert_eq!(ack["type"], "connection_ack");
+    let (_second, ack) = Subscriber::connect(&app, Some(&sam)).await;
+    assert_eq!(ack["type"], "connection_ack");
+    let (_, over) = Subscriber::connect(&app, Some(&sam)).await;
+    assert_eq!(over, json!({ "close": 4429 }));
+    // Another caller is not held back by sam.
+    let (_kim, ack) = Subscriber::connect(&app, Some(&app.token("kim", &["SALES"]))).await;
+    assert_eq!(ack["type"], "connection_ack");
+    // A socket closed gives its place back.
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_again, ack) = Subscriber::connect(&app, Some(&sam)).await;
+        if ack["type"] == "connection_ack" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{ack}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_message_over_64_kib_closes_the_websocket_unread() {
+    let app = spawn().await;
+    let (mut socket, ack) = Subscriber::connect(&app, Some(&admin(&app))).await;
+    assert_eq!(ack["type"], "connection_ack");
+    let padding = "x".repeat(100 * 1024);
+    let big = json!({ "id": "big", "type": "subscribe", "payload": {
+        "query": format!("subscription {{ events {{ id }} }} # {padding}"),
+    } });
+    // The server may close before the whole message is written.
+    let _ = socket.socket.send(Message::text(big.to_string())).await;
+    let answer = socket.next().await;
+    assert!(
+        answer.is_none() || answer == Some(json!({ "close": 1009 })),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_instance_serves_at_most_its_share_of_websockets() {
+    let (mut settings, dir) = test_settings().await;
+    settings.transport.ws_max_connections = 1;
+    let app = TestApp::spawn_with(settings, dir).await;
+    let first = Subscriber::open(&app).await;
+    let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
+    let upgrade = || {
+        let mut request = url.as_str().into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        tokio_tungstenite::connect_async(request)
+    };
+    match upgrade().await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        other => panic!("expected 503, got {:?}", other.map(|(_, r)| r.status())),
+    }
+    drop(first);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while upgrade().await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_secret_stored_in_plain_text_is_encrypted_at_start() {
+    use base64::engine::general_purpose::STANDARD;
+    use sea_orm::ConnectionTrait;
+    let (mut settings, dir) = test_settings().await;
+    tune(&mut settings);
+    settings.worker.worker_enabled = false;
+    let first = TestApp::spawn_with(settings.clone(), dir).await;
+    let receiver = accepting_receiver().await;
+    subscribe(
+        &first,
+        &format!("{}/hooks", receiver.uri()),
+        &["lead.qualified"],
+    )
+    .await;
+    // As an older version stored it.
+    let plain = format!("whsec_{}", STANDARD.encode([1_u8; 32]));
+    let db = sea_orm::Database::connect(first.settings.store.database_url())
+        .await
+        .unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE webhook_subscriptions SET secret = '{plain}'"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(stored_secrets(&first).await[0].0, plain);
+
+    settings.worker.worker_enabled = true;
+    let second = TestApp::spawn_with(settings, tempfile::tempdir().unwrap()).await;
+    let stored = stored_secrets(&second).await[0].0.clone();
+    assert!(stored.starts_with("enc:v1:"), "{stored}");
+    assert!(!stored.contains(&plain));
+    qualified_lead(&second, "ann@acme.io").await;
+    let requests = received(&receiver, 1).await;
+    verified(&plain, &requests[0]);
 }

@@ -16,6 +16,8 @@ pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
+    /// `http://127.0.0.1:PORT` of `/metrics`, when served.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub settings: Settings,
     _data_dir: tempfile::TempDir,
@@ -33,6 +35,7 @@ pub async fn test_settings() -> (Settings, tempfile::TempDir) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::embedded(data_dir.path());
     settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.metrics_bind = ltc::config::MetricsBind::At("127.0.0.1:0".parse().unwrap());
     settings.jwt.jwt_secret = Some(SecretString::from(TEST_SECRET.to_owned()));
     if let Some(url) = postgres_url() {
         settings.store.database_url = Some(SecretString::from(fresh_postgres_database(&url).await));
@@ -72,9 +75,13 @@ impl TestApp {
     pub async fn spawn_with(settings: Settings, data_dir: tempfile::TempDir) -> TestApp {
         let app = Application::build(&settings).await.expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         tokio::spawn(app.run_until_stopped(std::future::pending()));
         TestApp {
             address,
+            metrics_address,
             client: reqwest::Client::new(),
             settings,
             _data_dir: data_dir,

@@ -292,3 +292,79 @@ async fn a_retry_while_the_first_request_runs_waits_for_its_response_or_conflict
     assert_eq!(answer.code(), "CONFLICT");
     assert_eq!(count(&app, "leads").await, 0);
 }
+
+#[tokio::test]
+async fn a_replay_goes_only_to_a_token_with_the_same_rights() {
+    let app = TestApp::spawn().await;
+    let writer = app.token_with_scope("hook", &["INTEGRATION"], Some("leads:write"));
+    let first = post(&app, Some(&writer), Some("k-1"), capture("ann@acme.io")).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+
+    // The same sub with a narrower scope, or another role: refused, nothing runs.
+    let reader = app.token_with_scope("hook", &["INTEGRATION"], Some("leads:read"));
+    let readonly = app.token("hook", &["READONLY"]);
+    for token in [&reader, &readonly] {
+        let retry = post(&app, Some(token), Some("k-1"), capture("ann@acme.io")).await;
+        assert_eq!(retry.status, 403, "{}", retry.text);
+        assert_eq!(retry.code(), "FORBIDDEN");
+        assert!(!retry.replayed());
+        assert!(!retry.text.contains("ann@acme.io"), "{}", retry.text);
+    }
+    // The first token still gets the replay.
+    let again = post(&app, Some(&writer), Some("k-1"), capture("ann@acme.io")).await;
+    assert!(again.replayed());
+    assert_eq!(again.text, first.text);
+    assert_eq!(count(&app, "leads").await, 1);
+}
+
+const CREATE_HOOK: &str = "mutation { createWebhookSubscription(url: \"https://hooks.example.com/x\", events: [\"lead.qualified\"]) { secret subscription { id } } }";
+
+#[tokio::test]
+async fn a_response_holding_a_secret_is_never_replayed() {
+    let app = TestApp::spawn().await;
+    let admin = app.token("root", &["ADMIN"]);
+    let body = json!({ "query": CREATE_HOOK }).to_string();
+    let first = post(&app, Some(&admin), Some("hook-1"), body.clone()).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let secret = first.json()["data"]["createWebhookSubscription"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+
+    let retry = post(&app, Some(&admin), Some("hook-1"), body).await;
+    assert_eq!(retry.status, 409, "{}", retry.text);
+    assert_eq!(retry.code(), "CONFLICT");
+    assert!(!retry.text.contains(&secret));
+    // Nothing ran twice, and the stored key holds no secret.
+    assert_eq!(count(&app, "webhookSubscriptions").await, 1);
+    let db = sea_orm::Database::connect(app.settings.store.database_url())
+        .await
+        .unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT response_body FROM idempotency_keys",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let stored: Option<String> = rows[0].try_get("", "response_body").unwrap();
+    assert!(stored.is_none_or(|b| !b.contains(&secret)));
+
+    // The same for a rotated secret.
+    let id = first.json()["data"]["createWebhookSubscription"]["subscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rotate = json!({
+        "query": "mutation($id: UUID!) { rotateWebhookSubscriptionSecret(id: $id) { secret } }",
+        "variables": { "id": id },
+    })
+    .to_string();
+    let rotated = post(&app, Some(&admin), Some("rotate-1"), rotate.clone()).await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let retry = post(&app, Some(&admin), Some("rotate-1"), rotate).await;
+    assert_eq!(retry.status, 409, "{}", retry.text);
+    assert_eq!(retry.code(), "CONFLICT");
+}

@@ -300,3 +300,34 @@ async fn a_caller_over_its_turns_gets_429_while_another_caller_is_served() {
     }
     assert!(statuses.contains(&200), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_address_and_not_on_the_api_listener() {
+    let app = TestApp::spawn().await;
+    let on_api = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_api.status(), 404);
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.metrics_address.as_ref().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(
+        metrics
+            .text()
+            .await
+            .unwrap()
+            .contains("ltc_db_statements_total")
+    );
+
+    let (mut settings, dir) = test_settings().await;
+    settings.metrics_bind = ltc::config::MetricsBind::Off;
+    let off = TestApp::spawn_with(settings, dir).await;
+    assert!(off.metrics_address.is_none());
+}

@@ -29,5 +29,6 @@ mod quotes;
 mod role_pairs;
 mod schema;
 mod service_cases;
+mod transport;
 mod visibility_walk;
 mod webhooks;

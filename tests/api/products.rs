@@ -364,7 +364,7 @@ async fn an_integration_token_reads_the_catalogue_with_products_read_only() {
 async fn statements(app: &TestApp) -> u64 {
     let text = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/metrics", app.metrics_address.as_ref().unwrap()))
         .send()
         .await
         .unwrap()

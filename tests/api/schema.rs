@@ -18,6 +18,7 @@ async fn the_server_serves_the_committed_schema() {
     let response = app
         .client
         .get(format!("{}/schema.graphql", app.address))
+        .bearer_auth(app.token("ui", &["READONLY"]))
         .send()
         .await
         .unwrap();
