@@ -34,6 +34,46 @@ impl Currency {
     }
 }
 
+/// How a client wrote a decimal: as text, as a JSON integer, or as a JSON
+/// float (whose binary value is not the decimal the client wrote).
+pub enum Written<'a> {
+    Text(&'a str),
+    Integer(String),
+    Float,
+}
+
+/// Largest magnitude of any decimal input: 15 integer digits. The domain
+/// narrows amounts, quantities and percentages further; this bound keeps
+/// every product and sum of inputs far from `Decimal`'s limit.
+const INPUT_DIGITS: u32 = 15;
+/// Most decimal places of any decimal input.
+const INPUT_SCALE: u32 = 10;
+
+/// A decimal input, on every edge (GraphQL, webhooks): text or an integer,
+/// never a float, at most 15 digits before the point and 10 after.
+pub fn decimal_input(written: Written<'_>) -> std::result::Result<Decimal, String> {
+    use std::str::FromStr;
+    let parsed = match written {
+        Written::Text(text) => Decimal::from_str(text.trim())
+            .map_err(|_| "must be a decimal number in a string, like \"1250.50\"".to_owned())?,
+        Written::Integer(digits) => {
+            Decimal::from_str(&digits).map_err(|_| "is too large".to_owned())?
+        }
+        Written::Float => {
+            return Err("send decimals as strings (\"12.50\"): a JSON float is not exact".into());
+        }
+    };
+    if parsed.abs() >= Decimal::from(10u64.pow(INPUT_DIGITS)) {
+        return Err(format!(
+            "must have at most {INPUT_DIGITS} digits before the decimal point"
+        ));
+    }
+    if parsed.normalize().scale() > INPUT_SCALE {
+        return Err(format!("must have at most {INPUT_SCALE} decimal places"));
+    }
+    Ok(parsed)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Money {
     pub amount: Decimal,

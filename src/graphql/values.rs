@@ -9,8 +9,6 @@
 //! The walk visits each operation and each fragment once, with the type it
 //! applies to; it never expands a fragment.
 
-use std::str::FromStr;
-
 use async_graphql::{
     ErrorExtensionValues, Name, Pos, ServerError, Value, Variables,
     parser::types::{BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type},
@@ -18,15 +16,11 @@ use async_graphql::{
 };
 use rust_decimal::Decimal;
 
+use crate::money::Written;
+
 /// Years a date or time may fall in: wide enough for any contract, narrow
 /// enough that date arithmetic (due dates, terms, aging) cannot overflow.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
-/// Largest magnitude of any Decimal input (15 integer digits); the domain
-/// narrows amounts, quantities and percentages further.
-const DECIMAL_DIGITS: u32 = 15;
-/// Most decimal places of any Decimal input.
-const DECIMAL_SCALE: u32 = 10;
-
 /// Why one value was refused, and where.
 struct Refusal {
     path: String,
@@ -97,30 +91,14 @@ fn in_years(year: i32) -> Result<(), String> {
     }
 }
 
-/// A Decimal input: a string, or an integer; never a JSON float, whose
-/// binary value is not the decimal the client wrote.
+/// A Decimal input, by the one rule in `money`.
 pub(crate) fn decimal(value: &Value) -> Result<Decimal, String> {
-    let parsed = match value {
-        Value::String(s) => Decimal::from_str(s.trim())
-            .map_err(|_| "must be a decimal number in a string, like \"1250.50\"".to_owned())?,
-        Value::Number(n) if n.is_i64() || n.is_u64() => {
-            Decimal::from_str(&n.to_string()).map_err(|_| "is too large".to_owned())?
-        }
-        Value::Number(_) => {
-            return Err("send decimals as strings (\"12.50\"): a JSON float is not exact".into());
-        }
+    crate::money::decimal_input(match value {
+        Value::String(s) => Written::Text(s),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Written::Integer(n.to_string()),
+        Value::Number(_) => Written::Float,
         _ => return Err("must be a decimal number in a string".into()),
-    };
-    let limit = Decimal::from(10u64.pow(DECIMAL_DIGITS));
-    if parsed.abs() >= limit {
-        return Err(format!(
-            "must have at most {DECIMAL_DIGITS} digits before the decimal point"
-        ));
-    }
-    if parsed.normalize().scale() > DECIMAL_SCALE {
-        return Err(format!("must have at most {DECIMAL_SCALE} decimal places"));
-    }
-    Ok(parsed)
+    })
 }
 
 struct Walk<'a> {

@@ -5,8 +5,6 @@
 //! list may be left out). Lead fields are those of `captureLead`'s input;
 //! unknown fields are ignored, so senders may add their own.
 
-use std::str::FromStr;
-
 use async_graphql::MaybeUndefined;
 use entity::enums::{LeadSource, PurchaseTimeline};
 use rust_decimal::Decimal;
@@ -18,6 +16,7 @@ use crate::leads::{
     engagement::EngagementKind,
     service::{Capture, LeadFields},
 };
+use crate::money::Written;
 
 /// Most leads, and most events, one request may carry.
 pub const MAX_ITEMS: usize = 1000;
@@ -188,7 +187,8 @@ fn lead(object: &Map<String, Value>, prefix: &str) -> Result<Capture, Reject> {
     })
 }
 
-/// `{"amount": "50000.00", "currency": "EUR"}`; the amount may be a JSON number.
+/// `{"amount": "50000.00", "currency": "EUR"}`; the amount may be a JSON
+/// integer, never a float (not exact).
 fn budget(
     object: &Map<String, Value>,
     prefix: &str,
@@ -205,12 +205,19 @@ fn budget(
         }
     };
     let amount_field = format!("{prefix}budget.amount");
-    let amount = match budget.get("amount") {
-        Some(Value::String(s)) => Decimal::from_str(s.trim()).ok(),
-        Some(Value::Number(n)) => Decimal::from_str(&n.to_string()).ok(),
-        _ => None,
-    }
-    .ok_or_else(|| Reject::validation(&amount_field, "must be a decimal amount"))?;
+    let written = match budget.get("amount") {
+        Some(Value::String(s)) => Written::Text(s),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Written::Integer(n.to_string()),
+        Some(Value::Number(_)) => Written::Float,
+        _ => {
+            return Err(Reject::validation(
+                &amount_field,
+                "must be a decimal amount",
+            ));
+        }
+    };
+    let amount = crate::money::decimal_input(written)
+        .map_err(|message| Reject::validation(&amount_field, message))?;
     let Some(Value::String(currency)) = budget.get("currency") else {
         return Err(Reject::validation(
             format!("{prefix}budget.currency"),
@@ -311,6 +318,21 @@ mod tests {
         assert_eq!(
             field_of(r#"{"leads": [{"budget": {"amount": "x", "currency": "EUR"}}]}"#),
             (400, Some("leads[0].budget.amount".into()), Some(0))
+        );
+        // Money is exact: a float, NaN or an amount past the input bound is refused.
+        for amount in ["1250.5", "\"NaN\"", "\"79228162514264337593543950335\""] {
+            let body = format!(
+                r#"{{"leads": [{{"budget": {{"amount": {amount}, "currency": "EUR"}}}}]}}"#
+            );
+            assert_eq!(
+                field_of(&body),
+                (400, Some("leads[0].budget.amount".into()), Some(0)),
+                "{amount}"
+            );
+        }
+        assert_eq!(
+            field_of(r#"{"budget": {"amount": 50000, "currency": "EUR"}}"#),
+            (200, None, None)
         );
         assert_eq!(
             field_of(r#"{"events": [{"type": "FORM_FILL"}]}"#),
