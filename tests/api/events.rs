@@ -801,17 +801,11 @@ async fn an_event_raised_on_one_instance_reaches_subscribers_on_another() {
 
 /// The `secret` and `previous_secret` columns of every subscription, as stored.
 async fn stored_secrets(app: &TestApp) -> Vec<(String, Option<String>)> {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(app.settings.store.database_url())
-        .await
-        .unwrap();
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT secret, previous_secret FROM webhook_subscriptions",
-        ))
-        .await
-        .unwrap();
+    let rows = crate::helpers::stored_rows(
+        app,
+        "SELECT secret, previous_secret FROM webhook_subscriptions",
+    )
+    .await;
     rows.iter()
         .map(|row| {
             (

@@ -145,6 +145,23 @@ impl TestApp {
     }
 }
 
+/// Rows of a raw SQL query on the app's own database, to check what is stored.
+pub async fn stored_rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(app.settings.store.database_url())
+        .await
+        .unwrap();
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap();
+    let _ = db.close().await;
+    rows
+}
+
 /// Everything a manager sees, to check what a change left behind.
 pub async fn count(app: &TestApp, list: &str) -> i64 {
     let admin = app.token("admin", &["ADMIN"]);

@@ -338,16 +338,8 @@ async fn a_response_holding_a_secret_is_never_replayed() {
     assert!(!retry.text.contains(&secret));
     // Nothing ran twice, and the stored key holds no secret.
     assert_eq!(count(&app, "webhookSubscriptions").await, 1);
-    let db = sea_orm::Database::connect(app.settings.store.database_url())
-        .await
-        .unwrap();
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT response_body FROM idempotency_keys",
-        ))
-        .await
-        .unwrap();
+    let rows =
+        crate::helpers::stored_rows(&app, "SELECT response_body FROM idempotency_keys").await;
     assert_eq!(rows.len(), 1);
     let stored: Option<String> = rows[0].try_get("", "response_body").unwrap();
     assert!(stored.is_none_or(|b| !b.contains(&secret)));
