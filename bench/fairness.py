@@ -22,6 +22,7 @@ import urllib.request
 URL, ATTACKER, VICTIM = sys.argv[1], sys.argv[2], sys.argv[3]
 SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
 ATTACK_THREADS = 8
+VICTIM_PACE = 0.05
 
 VICTIM_QUERY = "{ leads(first: 10) { edges { node { id email status } } } }"
 
@@ -44,7 +45,7 @@ EXPENSIVE = [
     + " ".join(
         "a%d: leads(first: 100) { totalCount edges { node { id email company score "
         "scoreFactors { factor points } history { from to at } } } }" % i
-        for i in range(8)
+        for i in range(4)
     )
     + " }",
     "{ "
@@ -79,12 +80,14 @@ def post(token, query):
 
 
 def victim(seconds):
+    """A user's pace: one request every 50 ms (within the default rate)."""
     times, statuses = [], {}
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         status, took = post(VICTIM, VICTIM_QUERY)
         statuses[status] = statuses.get(status, 0) + 1
         times.append(took * 1000)
+        time.sleep(max(0.0, VICTIM_PACE - took))
     times.sort()
     return {
         "n": len(times),

@@ -8,14 +8,14 @@
 # the default limits, and runs bench/fairness.py: a victim's simple query
 # idle, then while an attacker floods from 8 threads with refused documents
 # and with the costliest accepted queries. Leaves nothing running.
-# Settings: SCALE (0.05), SECONDS per phase (10), PORT (28580), SKIP_BUILD=1,
+# Settings: SCALE (0.05), PHASE_SECONDS (10), PORT (28580), SKIP_BUILD=1,
 # LTC_DATABASE_URL (a PostgreSQL URL to use instead of SQLite; it must be empty).
 
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 SCALE=${SCALE:-0.05}
-SECONDS_PER_PHASE=${SECONDS:-10}
+SECONDS_PER_PHASE=${PHASE_SECONDS:-10}
 PORT=${PORT:-28580}
 LTC=${CARGO_TARGET_DIR:-$ROOT/target}/release/ltc
 DATA=$(mktemp -d)

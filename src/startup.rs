@@ -100,6 +100,7 @@ impl Application {
             limits: settings.limits,
             throttle: Arc::new(crate::http::throttle::Throttle::new(
                 settings.limits.max_concurrent_requests_per_caller,
+                settings.limits.max_requests_per_second_per_caller,
             )),
             sdl: Arc::from(schema.sdl()),
             schema,

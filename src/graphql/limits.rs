@@ -69,9 +69,18 @@ pub struct RequestLimits {
     #[arg(
         long,
         env = "LTC_MAX_CONCURRENT_REQUESTS_PER_CALLER",
-        default_value_t = 4
+        default_value_t = 2
     )]
     pub max_concurrent_requests_per_caller: u32,
+
+    /// GraphQL requests one caller may send a second on an instance, with
+    /// bursts of twice that; more get 429 with `Retry-After`.
+    #[arg(
+        long,
+        env = "LTC_MAX_REQUESTS_PER_SECOND_PER_CALLER",
+        default_value_t = 25
+    )]
+    pub max_requests_per_second_per_caller: u32,
 
     /// Who may introspect the schema: `on`, `authenticated` or `off`.
     #[arg(
@@ -96,7 +105,8 @@ impl Default for RequestLimits {
             max_query_root_fields: document.root_fields,
             max_query_directives: document.directives,
             max_sql_statements: 250,
-            max_concurrent_requests_per_caller: 4,
+            max_concurrent_requests_per_caller: 2,
+            max_requests_per_second_per_caller: 25,
             introspection: Introspection::Authenticated,
         }
     }

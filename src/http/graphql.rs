@@ -205,18 +205,18 @@ fn unauthenticated(format: Format, error: crate::Error) -> Response {
     response
 }
 
-/// A 429: the caller already runs as many requests as it may.
-fn too_many_requests(format: Format) -> Response {
+/// A 429: the caller sends more, or more at once, than it may.
+fn too_many_requests(format: Format, retry_after_secs: u64) -> Response {
     let mut response = request_error(
         format,
         StatusCode::TOO_MANY_REQUESTS,
         "RATE_LIMITED",
-        "too many requests at once from this caller; retry after a second",
+        "too many requests from this caller; retry after the Retry-After seconds",
     );
     *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     response
         .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     response
 }
 
@@ -234,8 +234,9 @@ async fn execute(
         }
     };
     let caller = actor.as_ref().map_or("", |a| a.sub.as_str());
-    let Some(_turn) = state.throttle.turn(caller).await else {
-        return too_many_requests(format);
+    let _turn = match state.throttle.turn(caller).await {
+        Ok(turn) => turn,
+        Err(refused) => return too_many_requests(format, refused.retry_after_secs),
     };
     // Bounded before parsing, so the parser never sees a hostile document.
     if let Err(message) = guard::prescan(&request.query, &state.limits.document()) {

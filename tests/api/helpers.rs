@@ -36,6 +36,9 @@ pub async fn test_settings() -> (Settings, tempfile::TempDir) {
     let mut settings = Settings::embedded(data_dir.path());
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.metrics_bind = ltc::config::MetricsBind::At("127.0.0.1:0".parse().unwrap());
+    // Tests send bursts from one token; the per-caller limits have their own tests.
+    settings.limits.max_requests_per_second_per_caller = 100_000;
+    settings.limits.max_concurrent_requests_per_caller = 64;
     settings.jwt.jwt_secret = Some(SecretString::from(TEST_SECRET.to_owned()));
     if let Some(url) = postgres_url() {
         settings.store.database_url = Some(SecretString::from(fresh_postgres_database(&url).await));

@@ -265,6 +265,7 @@ async fn a_request_past_its_sql_statement_budget_is_stopped_and_its_write_undone
 async fn a_caller_over_its_turns_gets_429_while_another_caller_is_served() {
     let (mut settings, dir) = test_settings().await;
     settings.limits.max_concurrent_requests_per_caller = 1;
+    settings.limits.max_requests_per_second_per_caller = 1_000;
     let app = TestApp::spawn_with(settings, dir).await;
     let alice = app.token("alice", &["SALES_MANAGER"]);
     let bob = app.token("bob", &["SALES"]);
@@ -330,4 +331,39 @@ async fn metrics_are_served_on_their_own_address_and_not_on_the_api_listener() {
     settings.metrics_bind = ltc::config::MetricsBind::Off;
     let off = TestApp::spawn_with(settings, dir).await;
     assert!(off.metrics_address.is_none());
+}
+
+#[tokio::test]
+async fn a_caller_past_its_rate_gets_429_with_retry_after_and_others_do_not() {
+    let (mut settings, dir) = test_settings().await;
+    settings.limits.max_requests_per_second_per_caller = 2;
+    let app = TestApp::spawn_with(settings, dir).await;
+    let alice = app.token("alice", &["SALES"]);
+    let bob = app.token("bob", &["SALES"]);
+    let mut limited = 0;
+    for _ in 0..10 {
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&alice)
+            .json(&json!({ "query": "{ me { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            limited += 1;
+            let wait: u64 = response.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=2).contains(&wait), "{wait}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+        }
+    }
+    // A burst of twice the rate passes, the rest is refused.
+    assert!(limited >= 5, "{limited} of 10 limited");
+    let data = app.gql(&bob, "{ me { id } }", json!({})).await;
+    assert_eq!(data["me"]["id"], "bob");
 }
