@@ -8,7 +8,6 @@ use entity::account;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::repo;
 use crate::{Error, auth::Visibility, graphql::batch::Batcher};
 
 pub struct AccountLoader {
@@ -21,9 +20,10 @@ impl Loader<Uuid> for AccountLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
+        let rows =
+            crate::db::visible::find_many::<account::Entity>(&self.db, &self.visibility, keys)
+                .await
+                .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|a| (a.id, a)).collect())
     }
 }

@@ -20,9 +20,10 @@ impl Loader<Uuid> for ContactLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
+        let rows =
+            crate::db::visible::find_many::<contact::Entity>(&self.db, &self.visibility, keys)
+                .await
+                .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|c| (c.id, c)).collect())
     }
 }

@@ -8,20 +8,29 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Error, Result, auth::Visibility, quotes::repo::follows_opportunity};
+use crate::{
+    Error, Result,
+    auth::Visibility,
+    db::visible::{self, Visible},
+    quotes::repo::follows_opportunity,
+};
 
+impl Visible for contract::Entity {
+    const NAME: &'static str = "contract";
+    const ID: contract::Column = contract::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        follows_opportunity(contract::Column::OpportunityId, visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<contract::Model>> {
-    Ok(contract::Entity::find_by_id(id)
-        .filter(follows_opportunity(
-            contract::Column::OpportunityId,
-            visibility,
-        ))
-        .one(db)
-        .await?)
+    visible::find::<contract::Entity>(db, visibility, id).await
 }
 
 pub async fn find_by_quote(

@@ -20,7 +20,7 @@ impl Loader<Uuid> for LeadLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+        let rows = crate::db::visible::find_many::<lead::Entity>(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|l| (l.id, l)).collect())

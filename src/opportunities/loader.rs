@@ -20,9 +20,10 @@ impl Loader<Uuid> for OpportunityLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
+        let rows =
+            crate::db::visible::find_many::<opportunity::Entity>(&self.db, &self.visibility, keys)
+                .await
+                .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|o| (o.id, o)).collect())
     }
 }

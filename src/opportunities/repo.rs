@@ -14,7 +14,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Result, auth::Visibility};
+use crate::{
+    Result,
+    auth::Visibility,
+    db::visible::{self, Visible},
+};
 
 fn team_opportunity_ids(user: &str) -> SelectStatement {
     Query::select()
@@ -42,27 +46,22 @@ pub fn visible(visibility: &Visibility) -> Condition {
     }
 }
 
+impl Visible for opportunity::Entity {
+    const NAME: &'static str = "opportunity";
+    const ID: opportunity::Column = opportunity::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<opportunity::Model>> {
-    Ok(opportunity::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<opportunity::Model>> {
-    Ok(opportunity::Entity::find()
-        .filter(opportunity::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    visible::find::<opportunity::Entity>(db, visibility, id).await
 }
 
 pub async fn visible_for_accounts(

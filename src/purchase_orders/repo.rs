@@ -11,7 +11,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Result, auth::Visibility, opportunities};
+use crate::{
+    Result,
+    auth::Visibility,
+    db::visible::{self, Visible},
+    opportunities,
+};
 
 /// Ids of the contracts whose opportunity the caller sees.
 pub fn visible_contract_ids(visibility: &Visibility) -> SelectStatement {
@@ -89,27 +94,22 @@ pub async fn lines_of(
         .await?)
 }
 
+impl Visible for purchase_order::Entity {
+    const NAME: &'static str = "purchase order";
+    const ID: purchase_order::Column = purchase_order::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<purchase_order::Model>> {
-    Ok(purchase_order::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<purchase_order::Model>> {
-    Ok(purchase_order::Entity::find()
-        .filter(purchase_order::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    visible::find::<purchase_order::Entity>(db, visibility, id).await
 }
 
 pub async fn for_contracts(

@@ -22,7 +22,7 @@ impl Loader<Uuid> for QuoteLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
+        let rows = crate::db::visible::find_many::<quote::Entity>(&self.db, &self.visibility, keys)
             .await
             .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|q| (q.id, q)).collect())

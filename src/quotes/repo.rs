@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::lifecycle::LAPSING;
-use crate::{Result, auth::Visibility};
+use crate::{Result, auth::Visibility, db::visible::Visible};
 
 /// Ids of the opportunities a sales user sees (team or account owner).
 fn visible_opportunity_ids(visibility: &Visibility) -> SelectStatement {
@@ -33,33 +33,13 @@ pub fn follows_opportunity(column: impl ColumnTrait, visibility: &Visibility) ->
     }
 }
 
-pub async fn find_visible(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    id: Uuid,
-) -> Result<Option<quote::Model>> {
-    Ok(quote::Entity::find_by_id(id)
-        .filter(follows_opportunity(
-            quote::Column::OpportunityId,
-            visibility,
-        ))
-        .one(db)
-        .await?)
-}
+impl Visible for quote::Entity {
+    const NAME: &'static str = "quote";
+    const ID: quote::Column = quote::Column::Id;
 
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<quote::Model>> {
-    Ok(quote::Entity::find()
-        .filter(quote::Column::Id.is_in(ids.iter().copied()))
-        .filter(follows_opportunity(
-            quote::Column::OpportunityId,
-            visibility,
-        ))
-        .all(db)
-        .await?)
+    fn visible(visibility: &Visibility) -> Condition {
+        follows_opportunity(quote::Column::OpportunityId, visibility)
+    }
 }
 
 /// The accepted quote of each of these deals (at most one each, by a
