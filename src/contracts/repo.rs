@@ -12,7 +12,7 @@ use crate::{
     Error, Result,
     auth::Visibility,
     db::visible::{self, Visible},
-    quotes::repo::follows_opportunity,
+    opportunities::repo::follows_deal,
 };
 
 impl Visible for contract::Entity {
@@ -20,7 +20,7 @@ impl Visible for contract::Entity {
     const ID: contract::Column = contract::Column::Id;
 
     fn visible(visibility: &Visibility) -> Condition {
-        follows_opportunity(contract::Column::OpportunityId, visibility)
+        follows_deal(contract::Column::OpportunityId, visibility)
     }
 }
 
@@ -173,10 +173,7 @@ pub struct ListFilter {
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<contract::Entity> {
-    let mut cond = Condition::all().add(follows_opportunity(
-        contract::Column::OpportunityId,
-        visibility,
-    ));
+    let mut cond = Condition::all().add(follows_deal(contract::Column::OpportunityId, visibility));
     if let Some(id) = filter.opportunity_id {
         cond = cond.add(contract::Column::OpportunityId.eq(id));
     }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use entity::{
-    account,
+    account, contract,
     enums::{OpportunityStage, TeamRole},
     opportunity, quote, team_member,
 };
@@ -43,6 +43,45 @@ pub fn visible(visibility: &Visibility) -> Condition {
         Visibility::OwnedBy(user) => Condition::any()
             .add(opportunity::Column::Id.in_subquery(team_opportunity_ids(user)))
             .add(opportunity::Column::AccountId.in_subquery(owned_account_ids(user))),
+    }
+}
+
+/// Ids of the deals a caller with this visibility sees.
+fn visible_ids(visibility: &Visibility) -> SelectStatement {
+    Query::select()
+        .column(opportunity::Column::Id)
+        .from(opportunity::Entity)
+        .cond_where(visible(visibility))
+        .to_owned()
+}
+
+/// Records follow their deal: whoever sees the opportunity sees the rows
+/// whose `deal` column (an opportunity id) names it. Quotes and contracts
+/// follow it directly, POs and receivables through their contract
+/// ([`follows_deal_through_contract`]).
+pub fn follows_deal(deal: impl ColumnTrait, visibility: &Visibility) -> Condition {
+    match visibility {
+        Visibility::All => Condition::all(),
+        Visibility::OwnedBy(_) => Condition::all().add(deal.in_subquery(visible_ids(visibility))),
+    }
+}
+
+/// [`follows_deal`] for rows whose `contract` column names a contract.
+pub fn follows_deal_through_contract(
+    contract: impl ColumnTrait,
+    visibility: &Visibility,
+) -> Condition {
+    match visibility {
+        Visibility::All => Condition::all(),
+        Visibility::OwnedBy(_) => Condition::all().add(
+            contract.in_subquery(
+                Query::select()
+                    .column(contract::Column::Id)
+                    .from(contract::Entity)
+                    .cond_where(follows_deal(contract::Column::OpportunityId, visibility))
+                    .to_owned(),
+            ),
+        ),
     }
 }
 

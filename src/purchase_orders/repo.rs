@@ -1,13 +1,11 @@
 //! Purchase order rows, and the contract rows a PO draws on.
 
 use entity::{
-    contract, contract_line, enums::PurchaseOrderStatus, opportunity, purchase_order,
-    purchase_order_line,
+    contract, contract_line, enums::PurchaseOrderStatus, purchase_order, purchase_order_line,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -18,30 +16,12 @@ use crate::{
     opportunities,
 };
 
-/// Ids of the contracts whose opportunity the caller sees.
-pub fn visible_contract_ids(visibility: &Visibility) -> SelectStatement {
-    Query::select()
-        .column(contract::Column::Id)
-        .from(contract::Entity)
-        .and_where(
-            contract::Column::OpportunityId.in_subquery(
-                Query::select()
-                    .column(opportunity::Column::Id)
-                    .from(opportunity::Entity)
-                    .cond_where(opportunities::repo::visible(visibility))
-                    .to_owned(),
-            ),
-        )
-        .to_owned()
-}
-
 /// POs follow their contract: seen by whoever sees the deal.
 pub fn visible(visibility: &Visibility) -> Condition {
-    match visibility {
-        Visibility::All => Condition::all(),
-        Visibility::OwnedBy(_) => Condition::all()
-            .add(purchase_order::Column::ContractId.in_subquery(visible_contract_ids(visibility))),
-    }
+    opportunities::repo::follows_deal_through_contract(
+        purchase_order::Column::ContractId,
+        visibility,
+    )
 }
 
 /// The contract, locked against concurrent drawdowns until the transaction
@@ -52,11 +32,14 @@ pub async fn contract_for_update(
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<contract::Model>> {
-    let mut query = contract::Entity::find_by_id(id);
-    if let Visibility::OwnedBy(_) = visibility {
-        query = query.filter(contract::Column::Id.in_subquery(visible_contract_ids(visibility)));
-    }
-    Ok(query.lock_exclusive().one(db).await?)
+    Ok(contract::Entity::find_by_id(id)
+        .filter(opportunities::repo::follows_deal(
+            contract::Column::OpportunityId,
+            visibility,
+        ))
+        .lock_exclusive()
+        .one(db)
+        .await?)
 }
 
 pub async fn contract_lines(

@@ -2,43 +2,22 @@
 //! aggregate that touches `sea_orm`.
 
 use chrono::NaiveDate;
-use entity::{enums::QuoteStatus, opportunity, price, product, quote, quote_line};
+use entity::{enums::QuoteStatus, price, product, quote, quote_line};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::lifecycle::LAPSING;
-use crate::{Result, auth::Visibility, db::visible::Visible};
-
-/// Ids of the opportunities a sales user sees (team or account owner).
-fn visible_opportunity_ids(visibility: &Visibility) -> SelectStatement {
-    Query::select()
-        .column(opportunity::Column::Id)
-        .from(opportunity::Entity)
-        .cond_where(crate::opportunities::repo::visible(visibility))
-        .to_owned()
-}
-
-/// Rows whose `opportunity_id` column names an opportunity the caller sees.
-/// Quotes and contracts follow their opportunity.
-pub fn follows_opportunity(column: impl ColumnTrait, visibility: &Visibility) -> Condition {
-    match visibility {
-        Visibility::All => Condition::all(),
-        Visibility::OwnedBy(_) => {
-            Condition::all().add(column.in_subquery(visible_opportunity_ids(visibility)))
-        }
-    }
-}
+use crate::{Result, auth::Visibility, db::visible::Visible, opportunities::repo::follows_deal};
 
 impl Visible for quote::Entity {
     const NAME: &'static str = "quote";
     const ID: quote::Column = quote::Column::Id;
 
     fn visible(visibility: &Visibility) -> Condition {
-        follows_opportunity(quote::Column::OpportunityId, visibility)
+        follows_deal(quote::Column::OpportunityId, visibility)
     }
 }
 
@@ -189,10 +168,7 @@ pub fn list_query(
     filter: &ListFilter,
     today: NaiveDate,
 ) -> Select<quote::Entity> {
-    let mut cond = Condition::all().add(follows_opportunity(
-        quote::Column::OpportunityId,
-        visibility,
-    ));
+    let mut cond = Condition::all().add(follows_deal(quote::Column::OpportunityId, visibility));
     if let Some(opportunity) = filter.opportunity_id {
         cond = cond.add(quote::Column::OpportunityId.eq(opportunity));
     }

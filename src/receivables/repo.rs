@@ -15,16 +15,12 @@ use crate::{
     auth::Visibility,
     db::visible::{self, Visible},
     db::{Counter, Page, PageRequest, SortValue, keyset::Position},
-    purchase_orders::repo::visible_contract_ids,
+    opportunities::repo::follows_deal_through_contract,
 };
 
 /// Receivables follow their contract's deal; finance and managers see all.
 pub fn visible(visibility: &Visibility) -> Condition {
-    match visibility {
-        Visibility::All => Condition::all(),
-        Visibility::OwnedBy(_) => Condition::all()
-            .add(receivable::Column::ContractId.in_subquery(visible_contract_ids(visibility))),
-    }
+    follows_deal_through_contract(receivable::Column::ContractId, visibility)
 }
 
 pub async fn milestones(
