@@ -14,6 +14,7 @@ mod billing;
 mod contracts;
 mod erp;
 mod events;
+mod fixtures;
 mod graphiql;
 mod helpers;
 mod hostile_inputs;
