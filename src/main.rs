@@ -60,6 +60,8 @@ fn parse_role(value: &str) -> Result<Role, String> {
     Role::parse(value).ok_or_else(|| format!("unknown role {value}"))
 }
 
+// Printing is what these commands are for: the schema, a token, seed progress.
+#[allow(clippy::print_stdout)]
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

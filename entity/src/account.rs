@@ -1,3 +1,5 @@
+//! The `accounts` table: companies we sell to, with their owner and ERP/billing references.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

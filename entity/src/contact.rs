@@ -1,3 +1,5 @@
+//! The `contacts` table: people at an account.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

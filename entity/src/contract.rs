@@ -1,3 +1,5 @@
+//! The `contracts` table: the agreement a won quote becomes, with its term and status.
+
 use sea_orm::entity::prelude::*;
 
 use crate::{

@@ -1,3 +1,5 @@
+//! The `contract_lines` table: the products and amounts a contract commits to.
+
 use sea_orm::entity::prelude::*;
 
 use crate::DecimalText;

@@ -1,3 +1,5 @@
+//! The `counters` table: named sequences for human-readable numbers (contract numbers, ...).
+
 use sea_orm::entity::prelude::*;
 
 /// Named sequences for human-readable numbers (contract numbers, ...).

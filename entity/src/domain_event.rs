@@ -1,3 +1,5 @@
+//! The `domain_events` table: published events, kept for subscribers and webhooks.
+
 use sea_orm::entity::prelude::*;
 
 /// A domain event, written in the transaction of the change that raised it,

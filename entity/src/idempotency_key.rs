@@ -1,3 +1,5 @@
+//! The `idempotency_keys` table: stored replies to requests sent with an `Idempotency-Key`.
+
 use sea_orm::entity::prelude::*;
 
 /// Where a keyed request is: running, or finished with its response stored.

@@ -1,3 +1,5 @@
+//! The `jobs` table: the outbox of outbound work (ERP push, event delivery, ...).
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::JobStatus;

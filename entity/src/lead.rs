@@ -1,3 +1,5 @@
+//! The `leads` table: prospects before conversion, with score and status.
+
 use sea_orm::entity::prelude::*;
 
 use crate::{

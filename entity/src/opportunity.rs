@@ -1,3 +1,5 @@
+//! The `opportunities` table: deals on an account, with stage, amount and owner.
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::OpportunityStage;

@@ -1,3 +1,5 @@
+//! The `payments` table: money received against a receivable.
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::PaymentSource;

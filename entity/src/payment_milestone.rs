@@ -1,3 +1,5 @@
+//! The `payment_milestones` table: when a contract's amounts fall due.
+
 use sea_orm::entity::prelude::*;
 
 use crate::{DecimalText, enums::MilestoneTrigger};

@@ -1,3 +1,5 @@
+//! The `prices` table: a product's price in one currency.
+
 use sea_orm::entity::prelude::*;
 
 use crate::DecimalText;

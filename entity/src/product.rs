@@ -1,3 +1,5 @@
+//! The `products` table: the catalogue of what can be quoted.
+
 use sea_orm::entity::prelude::*;
 
 /// A sellable item of the catalogue.

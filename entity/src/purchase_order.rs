@@ -1,3 +1,5 @@
+//! The `purchase_orders` table: customer orders drawn down against a contract.
+
 use sea_orm::entity::prelude::*;
 
 use crate::{

@@ -1,3 +1,5 @@
+//! The `purchase_order_lines` table: the products and quantities a purchase order draws.
+
 use sea_orm::entity::prelude::*;
 
 use crate::DecimalText;

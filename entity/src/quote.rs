@@ -1,3 +1,5 @@
+//! The `quotes` table: priced offers on an opportunity, with their approval status.
+
 use sea_orm::entity::prelude::*;
 
 use crate::{DecimalText, enums::QuoteStatus};

@@ -1,3 +1,5 @@
+//! The `quote_lines` table: the products, quantities and discounts of a quote.
+
 use sea_orm::entity::prelude::*;
 
 use crate::DecimalText;

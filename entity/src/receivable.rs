@@ -1,3 +1,5 @@
+//! The `receivables` table: amounts a customer owes, with due date and status.
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::{MilestoneTrigger, ReceivableStatus};

@@ -1,3 +1,5 @@
+//! The `service_cases` table: support cases raised on an account.
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::ServiceCaseKind;

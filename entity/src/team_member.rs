@@ -1,3 +1,5 @@
+//! The `opportunity_team_members` table: who besides the owner works a deal.
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::TeamRole;

@@ -1,3 +1,5 @@
+//! The `transitions` table: the status history of every aggregate.
+
 use sea_orm::entity::prelude::*;
 
 use crate::enums::SubjectKind;

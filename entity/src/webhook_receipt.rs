@@ -1,3 +1,5 @@
+//! The `webhook_receipts` table: inbound webhooks already handled, so a redelivery is ignored.
+
 use sea_orm::entity::prelude::*;
 
 /// The inbound endpoint a receipt belongs to; message ids are unique per endpoint.

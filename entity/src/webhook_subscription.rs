@@ -1,3 +1,5 @@
+//! The `webhook_subscriptions` table: outbound webhook endpoints and the events they receive.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]

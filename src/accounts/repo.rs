@@ -6,9 +6,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, Select,
     sea_query::{Expr, Query, SelectStatement},
 };
-use uuid::Uuid;
 
-use crate::{Result, auth::Visibility, db::contains};
+use crate::{Result, auth::Visibility, db::contains, db::visible::Visible};
 
 /// Ids of the accounts where `user` sits on the team of one of its opportunities.
 pub fn team_account_ids(user: &str) -> SelectStatement {
@@ -43,27 +42,13 @@ pub fn visible(visibility: &Visibility) -> Condition {
     }
 }
 
-pub async fn find_visible(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    id: Uuid,
-) -> Result<Option<account::Model>> {
-    Ok(account::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
+impl Visible for account::Entity {
+    const NAME: &'static str = "account";
+    const ID: account::Column = account::Column::Id;
 
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<account::Model>> {
-    Ok(account::Entity::find()
-        .filter(account::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
 }
 
 pub async fn find_by_domain(

@@ -17,7 +17,7 @@ use crate::{
     contacts::{loader::ContactsByAccount, schema::Contact},
     graphql::{
         context::ContextExt,
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
     opportunities::{loader::OpportunitiesByAccount, schema::Opportunity},
 };
@@ -166,21 +166,19 @@ impl AccountQuery {
             created_after: filter.created_after,
             created_before: filter.created_before,
         };
-        let (rows, count) = service::list(
-            ctx.db()?,
-            ctx.actor()?,
-            filter,
-            order,
-            direction.into(),
-            page,
-        )
-        .await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(
+                ctx.db()?,
+                ctx.actor()?,
+                filter,
+                order,
+                direction.into(),
+                page,
+            ),
             |r| service::sort_key(order, r),
             Account::from,
-        ))
+        )
+        .await
     }
 }
 

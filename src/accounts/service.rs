@@ -9,6 +9,7 @@ use super::repo::{self, ListFilter};
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     input::{self, NAME_MAX, REF_MAX},
 };
@@ -39,25 +40,9 @@ pub enum AccountOrder {
     UpdatedAt,
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<account::Model> {
-    get_as(db, actor, Capability::ReadAccounts, id).await
-}
-
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<account::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("account"))
+    visible::get_as::<account::Entity>(db, actor, Capability::ReadAccounts, id).await
 }
 
 /// Only a supervisor (manager, admin) hands an account to someone else; a
@@ -142,7 +127,8 @@ pub async fn update(
     id: Uuid,
     patch: AccountPatch,
 ) -> Result<account::Model> {
-    let current = get_as(db, actor, Capability::WriteAccounts, id).await?;
+    let current =
+        visible::get_as::<account::Entity>(db, actor, Capability::WriteAccounts, id).await?;
     let mut row = current.clone().into_active_model();
     if let Some(name) = &patch.name {
         row.name = Set(input::required("name", name, NAME_MAX)?);

@@ -1,59 +1,48 @@
 //! Batch loading of contacts: by id, and all of an account's.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::contact;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{
+    Result,
+    auth::{Actor, Capability, Visibility},
+    graphql::batch::{Batch, Batcher, ById, Each, Grouped},
+};
 
-pub struct ContactLoader {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
-
-impl Loader<Uuid> for ContactLoader {
-    type Value = contact::Model;
-    type Error = Arc<Error>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
-    }
-}
+pub type ContactLoader = Each<ById<contact::Entity>>;
 
 /// Keyed by account id; the parent account was already checked for visibility.
-pub struct ContactsByAccount {
-    pub db: DatabaseConnection,
-}
+pub struct OfAccounts;
 
-impl Loader<Uuid> for ContactsByAccount {
-    type Value = Vec<contact::Model>;
-    type Error = Arc<Error>;
+impl Batch for OfAccounts {
+    type Row = contact::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::for_accounts(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.account_id)))
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<contact::Model>> {
+        repo::for_accounts(db, keys).await
+    }
+
+    fn key(row: &contact::Model) -> Option<Uuid> {
+        Some(row.account_id)
     }
 }
+
+pub type ContactsByAccount = Grouped<OfAccounts>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    actor: &crate::auth::Actor,
+    actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
-    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadAccounts);
+    let visibility = &actor.loader_visibility(Capability::ReadAccounts);
     request
-        .data(batcher.loader(ContactLoader {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
-        .data(batcher.loader(ContactsByAccount { db: db.clone() }))
+        .data(batcher.loader(ContactLoader::new(db, visibility)))
+        .data(batcher.loader(ContactsByAccount::unfiltered(db)))
 }

@@ -7,7 +7,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Result, accounts::repo::visible_account_ids, auth::Visibility, db::contains};
+use crate::{
+    Result, accounts::repo::visible_account_ids, auth::Visibility, db::contains,
+    db::visible::Visible,
+};
 
 pub fn visible(visibility: &Visibility) -> Condition {
     match visibility {
@@ -18,27 +21,13 @@ pub fn visible(visibility: &Visibility) -> Condition {
     }
 }
 
-pub async fn find_visible(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    id: Uuid,
-) -> Result<Option<contact::Model>> {
-    Ok(contact::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
+impl Visible for contact::Entity {
+    const NAME: &'static str = "contact";
+    const ID: contact::Column = contact::Column::Id;
 
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<contact::Model>> {
-    Ok(contact::Entity::find()
-        .filter(contact::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
 }
 
 pub async fn for_accounts(

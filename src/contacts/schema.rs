@@ -14,7 +14,7 @@ use crate::{
     db::SortValue,
     graphql::{
         context::ContextExt,
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
 };
 
@@ -111,14 +111,12 @@ impl ContactQuery {
             account_id: filter.account_id,
             text: filter.text,
         };
-        let (rows, count) =
-            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page),
             |r| (SortValue::Time(r.created_at), r.id),
             Contact::from,
-        ))
+        )
+        .await
     }
 }
 

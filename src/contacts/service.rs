@@ -8,8 +8,9 @@ use uuid::Uuid;
 use super::repo::{self, ListFilter};
 use crate::{
     Error, Result,
-    accounts::{self, service::optional_patch},
+    accounts::service::optional_patch,
     auth::{Actor, Capability},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     input::{self, Email, NAME_MAX},
 };
@@ -31,25 +32,9 @@ pub struct ContactPatch {
     pub title: MaybeUndefined<String>,
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &DatabaseConnection, actor: &Actor, id: Uuid) -> Result<contact::Model> {
-    get_as(db, actor, Capability::ReadAccounts, id).await
-}
-
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<contact::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("contact"))
+    visible::get_as::<contact::Entity>(db, actor, Capability::ReadAccounts, id).await
 }
 
 /// Builds a checked new contact row; used by `createContact` and lead conversion.
@@ -94,7 +79,7 @@ pub async fn insert_checked(
     row: contact::ActiveModel,
 ) -> Result<contact::Model> {
     let account_id = *row.account_id.as_ref();
-    if accounts::repo::find_visible(
+    if crate::db::visible::find::<entity::account::Entity>(
         db,
         &actor.visibility(Capability::WriteAccounts)?,
         account_id,
@@ -113,7 +98,7 @@ pub async fn update(
     id: Uuid,
     patch: ContactPatch,
 ) -> Result<contact::Model> {
-    let mut row = get_as(db, actor, Capability::WriteAccounts, id)
+    let mut row = visible::get_as::<contact::Entity>(db, actor, Capability::WriteAccounts, id)
         .await?
         .into_active_model();
     if let Some(v) = optional_patch("firstName", &patch.first_name, NAME_MAX)? {

@@ -8,20 +8,29 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Error, Result, auth::Visibility, quotes::repo::follows_opportunity};
+use crate::{
+    Error, Result,
+    auth::Visibility,
+    db::visible::{self, Visible},
+    opportunities::repo::follows_deal,
+};
 
+impl Visible for contract::Entity {
+    const NAME: &'static str = "contract";
+    const ID: contract::Column = contract::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        follows_deal(contract::Column::OpportunityId, visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<contract::Model>> {
-    Ok(contract::Entity::find_by_id(id)
-        .filter(follows_opportunity(
-            contract::Column::OpportunityId,
-            visibility,
-        ))
-        .one(db)
-        .await?)
+    visible::find::<contract::Entity>(db, visibility, id).await
 }
 
 pub async fn find_by_quote(
@@ -164,10 +173,7 @@ pub struct ListFilter {
 }
 
 pub fn list_query(visibility: &Visibility, filter: &ListFilter) -> Select<contract::Entity> {
-    let mut cond = Condition::all().add(follows_opportunity(
-        contract::Column::OpportunityId,
-        visibility,
-    ));
+    let mut cond = Condition::all().add(follows_deal(contract::Column::OpportunityId, visibility));
     if let Some(id) = filter.opportunity_id {
         cond = cond.add(contract::Column::OpportunityId.eq(id));
     }

@@ -20,7 +20,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::MoneyOut,
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
     opportunities::schema::{Opportunity, TeamRole, load_opportunity},
@@ -346,14 +346,12 @@ impl ContractQuery {
             quote_id: filter.quote_id,
             status: filter.status.map(Into::into),
         };
-        let (rows, count) =
-            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page),
             |r| (SortValue::Time(r.created_at), r.id),
             Contract::from,
-        ))
+        )
+        .await
     }
 }
 

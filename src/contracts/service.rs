@@ -31,6 +31,7 @@ use super::{
 use crate::{
     Error, Result,
     auth::{Actor, Capability, Visibility},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input::{self, TEXT_MAX},
@@ -45,25 +46,9 @@ pub fn contract_number(year: i32, sequence: i64) -> String {
     format!("C-{year}-{sequence:06}")
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<contract::Model> {
-    get_as(db, actor, Capability::ReadAccounts, id).await
-}
-
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<contract::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("contract"))
+    visible::get_as::<contract::Entity>(db, actor, Capability::ReadAccounts, id).await
 }
 
 /// Makes a `DRAFT` contract from an `ACCEPTED` quote: its lines, totals and
@@ -78,7 +63,13 @@ pub async fn create_from_quote(
     actor.require(Capability::WriteAccounts)?;
     let payment_terms = terms::check(payment_terms)?;
     let txn = db::begin_write(db).await?;
-    let quote = quotes::service::get_as(&txn, actor, Capability::WriteAccounts, quote_id).await?;
+    let quote = crate::db::visible::get_as::<entity::quote::Entity>(
+        &txn,
+        actor,
+        Capability::WriteAccounts,
+        quote_id,
+    )
+    .await?;
     if quote.status != QuoteStatus::Accepted {
         let shown = quotes::lifecycle::effective_status(
             quote.status,
@@ -99,9 +90,13 @@ pub async fn create_from_quote(
             existing.number
         )));
     }
-    let opp = opportunities::repo::find_visible(&txn, &Visibility::All, quote.opportunity_id)
-        .await?
-        .ok_or(Error::NotFound("opportunity"))?;
+    let opp = crate::db::visible::find::<entity::opportunity::Entity>(
+        &txn,
+        &Visibility::All,
+        quote.opportunity_id,
+    )
+    .await?
+    .ok_or(Error::NotFound("opportunity"))?;
     if opp.stage == OpportunityStage::Lost {
         return Err(Error::validation(
             "quoteId",
@@ -194,7 +189,7 @@ async fn open_for_write(
     capability: Capability,
 ) -> Result<(DatabaseTransaction, contract::Model)> {
     let txn = db::begin_write(db).await?;
-    let contract = get_as(&txn, actor, capability, id).await?;
+    let contract = visible::get_as::<contract::Entity>(&txn, actor, capability, id).await?;
     Ok((txn, contract))
 }
 
@@ -216,9 +211,13 @@ pub async fn sign(
     };
     let (txn, before) = open_for_write(db, actor, id, Capability::WriteAccounts).await?;
     check(before.status, ContractStatus::Signed)?;
-    let opp = opportunities::repo::find_visible(&txn, &Visibility::All, before.opportunity_id)
-        .await?
-        .ok_or(Error::NotFound("opportunity"))?;
+    let opp = crate::db::visible::find::<entity::opportunity::Entity>(
+        &txn,
+        &Visibility::All,
+        before.opportunity_id,
+    )
+    .await?
+    .ok_or(Error::NotFound("opportunity"))?;
     if opp.stage == OpportunityStage::Lost {
         return Err(Error::validation(
             "id",

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 pub mod cost;
 pub mod keyset;
+pub mod visible;
 pub use keyset::{Page, PageRequest, SortValue, fetch_page};
 
 use crate::config::StoreSettings;

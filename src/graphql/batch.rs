@@ -1,5 +1,7 @@
 //! What the batch loaders share: one batch per loader and level of a query,
-//! and grouping a batch's rows under the keys they were asked for.
+//! grouping a batch's rows under the keys they were asked for, and the one
+//! loader shape every aggregate uses ([`Loading`] of a [`Batch`]: by id under
+//! the row rule, or by parent id), one statement per batch.
 //!
 //! async-graphql's `DataLoader` sends a batch a fixed delay (1 ms) after its
 //! first key. When resolving a level's siblings takes longer than that (a
@@ -15,6 +17,7 @@
 
 use std::{
     future::Future,
+    marker::PhantomData,
     pin::Pin,
     sync::{
         Arc,
@@ -24,13 +27,21 @@ use std::{
     time::Duration,
 };
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use futures::future::BoxFuture;
+use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::db::cost;
+use crate::{
+    Error,
+    auth::Visibility,
+    db::{
+        cost,
+        visible::{self, Visible},
+    },
+};
 
 /// Rows grouped by the key they belong to (`None`: under no key), in order.
 pub fn grouped<M>(rows: Vec<M>, key: impl Fn(&M) -> Option<Uuid>) -> HashMap<Uuid, Vec<M>> {
@@ -41,6 +52,106 @@ pub fn grouped<M>(rows: Vec<M>, key: impl Fn(&M) -> Option<Uuid>) -> HashMap<Uui
         }
     }
     groups
+}
+
+/// What one loader reads: the rows answering a batch of keys, in one
+/// statement. The SQL stays in the aggregate's repo; a batch names it and
+/// says which key each row answers.
+pub trait Batch: Send + Sync + 'static {
+    type Row: Clone + Send + Sync + 'static;
+
+    /// The rows for `keys` that `visibility` lets through. A batch under a
+    /// parent the caller already saw (a quote's lines) may ignore it.
+    fn rows(
+        db: &DatabaseConnection,
+        visibility: &Visibility,
+        keys: &[Uuid],
+    ) -> impl Future<Output = crate::Result<Vec<Self::Row>>> + Send;
+
+    /// The key a row answers: its own id, or its parent's.
+    fn key(row: &Self::Row) -> Option<Uuid>;
+}
+
+/// Records by id under their table's row rule ([`Visible`]).
+pub struct ById<E>(PhantomData<fn() -> E>);
+
+impl<E: Visible> Batch for ById<E>
+where
+    E::Model: Sync,
+{
+    type Row = E::Model;
+
+    async fn rows(
+        db: &DatabaseConnection,
+        visibility: &Visibility,
+        keys: &[Uuid],
+    ) -> crate::Result<Vec<E::Model>> {
+        visible::find_many::<E>(db, visibility, keys).await
+    }
+
+    fn key(row: &E::Model) -> Option<Uuid> {
+        visible::id_of::<E>(row)
+    }
+}
+
+/// A request's loader of one [`Batch`] for one actor's row rule.
+pub struct Loading<B> {
+    db: DatabaseConnection,
+    visibility: Visibility,
+    batch: PhantomData<fn() -> B>,
+}
+
+impl<B> Loading<B> {
+    pub fn new(db: &DatabaseConnection, visibility: &Visibility) -> Self {
+        Self {
+            db: db.clone(),
+            visibility: visibility.clone(),
+            batch: PhantomData,
+        }
+    }
+
+    /// For a batch with no row rule of its own: rows under a parent the
+    /// caller was already allowed to see, or the catalogue.
+    pub fn unfiltered(db: &DatabaseConnection) -> Self {
+        Self::new(db, &Visibility::All)
+    }
+}
+
+/// One row per key (a record by id, a deal's accepted quote).
+pub type Each<B> = Loading<(B, One)>;
+/// Every row under each key, in the batch's order (an account's contacts).
+pub type Grouped<B> = Loading<(B, Many)>;
+
+#[doc(hidden)]
+pub struct One;
+#[doc(hidden)]
+pub struct Many;
+
+impl<B: Batch> Loader<Uuid> for Loading<(B, One)> {
+    type Value = B::Row;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, B::Row>, Self::Error> {
+        let rows = B::rows(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| B::key(&row).map(|key| (key, row)))
+            .collect())
+    }
+}
+
+impl<B: Batch> Loader<Uuid> for Loading<(B, Many)> {
+    type Value = Vec<B::Row>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<B::Row>>, Self::Error> {
+        let rows = B::rows(&self.db, &self.visibility, keys)
+            .await
+            .map_err(Arc::new)?;
+        Ok(grouped(rows, B::key))
+    }
 }
 
 /// The largest batch one statement asks for; more keys make another batch.
@@ -201,8 +312,6 @@ impl<F: Future> Future for Tracked<F> {
 #[cfg(test)]
 mod tests {
     use std::{collections::HashSet, sync::Mutex};
-
-    use async_graphql::dataloader::Loader;
 
     use super::*;
 

@@ -172,3 +172,14 @@ pub fn connection<M, N: OutputType>(
     }));
     conn
 }
+
+/// A list field's connection: awaits the list's page and count, and makes
+/// each row a node with its cursor (the one shape of every list resolver).
+pub async fn paged<M, N: OutputType>(
+    listed: impl Future<Output = Result<(Page<M>, Counter)>>,
+    key: impl Fn(&M) -> (SortValue, uuid::Uuid),
+    node: impl Fn(M) -> N,
+) -> async_graphql::Result<Conn<N>> {
+    let (rows, count) = listed.await?;
+    Ok(connection(rows, count, key, node))
+}

@@ -1,37 +1,43 @@
 //! Batch loading of a page of records' histories in one statement.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::transition;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::{Error, graphql::batch::Batcher};
+use super::repo;
+use crate::{
+    Result,
+    auth::{Actor, Visibility},
+    graphql::batch::{Batch, Batcher, Grouped},
+};
 
 /// Keyed by the subject's id; callers have already checked they see the subject.
-pub struct HistoryLoader {
-    pub db: DatabaseConnection,
-}
+pub struct OfSubjects;
 
-impl Loader<Uuid> for HistoryLoader {
-    type Value = Vec<transition::Model>;
-    type Error = Arc<Error>;
+impl Batch for OfSubjects {
+    type Row = transition::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = super::repo::for_subjects(&self.db, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.subject_id)))
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<transition::Model>> {
+        repo::for_subjects(db, keys).await
+    }
+
+    fn key(row: &transition::Model) -> Option<Uuid> {
+        Some(row.subject_id)
     }
 }
+
+pub type HistoryLoader = Grouped<OfSubjects>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    _actor: &crate::auth::Actor,
+    _actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
-    request.data(batcher.loader(HistoryLoader { db: db.clone() }))
+    request.data(batcher.loader(HistoryLoader::unfiltered(db)))
 }

@@ -6,7 +6,7 @@ use entity::{account, contact, enums::LeadStatus, lead, opportunity};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::{lifecycle, service};
+use super::lifecycle;
 use crate::{
     Error, Result,
     accounts::{self, service::NewAccount},
@@ -47,7 +47,8 @@ pub async fn convert(
     // Converting changes the lead and writes accounts: each under its own rows.
     let visibility = actor.visibility(Capability::WriteAccounts)?;
     let txn = db::begin_write(db).await?;
-    let before = service::get_as(&txn, actor, Capability::WriteLeads, id).await?;
+    let before =
+        crate::db::visible::get_as::<lead::Entity>(&txn, actor, Capability::WriteLeads, id).await?;
     lifecycle::check(before.status, LeadStatus::Converted)?;
     let opportunity_name = match &conversion.opportunity_name {
         Some(name) => input::required("opportunityName", name, NAME_MAX)?,
@@ -62,7 +63,7 @@ pub async fn convert(
 
     let account = match conversion.account {
         AccountChoice::Existing(account_id) => {
-            accounts::repo::find_visible(&txn, &visibility, account_id)
+            crate::db::visible::find::<entity::account::Entity>(&txn, &visibility, account_id)
                 .await?
                 .ok_or_else(|| Error::validation("accountId", "no such account"))?
         }
@@ -71,7 +72,7 @@ pub async fn convert(
             accounts::repo::insert(&txn, row).await?
         }
         AccountChoice::FromLead => match matching_account(&txn, &before).await? {
-            Some(found) => accounts::repo::find_visible(&txn, &visibility, found.id)
+            Some(found) => crate::db::visible::find::<entity::account::Entity>(&txn, &visibility, found.id)
                 .await?
                 .ok_or_else(|| {
                     Error::Conflict(

@@ -89,7 +89,8 @@ async fn transition(
     change: impl FnOnce(&mut lead::Model),
 ) -> Result<lead::Model> {
     let txn = db::begin_write(db).await?;
-    let before = service::get_as(&txn, actor, Capability::WriteLeads, id).await?;
+    let before =
+        crate::db::visible::get_as::<lead::Entity>(&txn, actor, Capability::WriteLeads, id).await?;
     check(before.status, to)?;
     let mut after = before.clone();
     after.status = to;
@@ -153,7 +154,8 @@ pub async fn assign(
     actor.require(Capability::WriteLeads)?;
     let user_id = input::required("userId", user_id, REF_MAX)?;
     let txn = db::begin_write(db).await?;
-    let before = service::get_as(&txn, actor, Capability::WriteLeads, id).await?;
+    let before =
+        crate::db::visible::get_as::<lead::Entity>(&txn, actor, Capability::WriteLeads, id).await?;
     if !repo::OPEN.contains(&before.status) {
         return Err(Error::validation(
             "id",

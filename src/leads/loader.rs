@@ -1,67 +1,48 @@
-//! Batch loading of leads: by id, and the duplicates that point at a lead.
+//! Batch loading of leads: by id, and the duplicates of a page of leads.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::lead;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{
+    Result,
+    auth::{Actor, Capability, Visibility},
+    graphql::batch::{Batch, Batcher, ById, Each, Grouped},
+};
 
-pub struct LeadLoader {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
-
-impl Loader<Uuid> for LeadLoader {
-    type Value = lead::Model;
-    type Error = Arc<Error>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|l| (l.id, l)).collect())
-    }
-}
+pub type LeadLoader = Each<ById<lead::Entity>>;
 
 /// Keyed by the original lead's id: the visible leads marked as its duplicates.
-pub struct DuplicatesLoader {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
+pub struct DuplicatesOf;
 
-impl Loader<Uuid> for DuplicatesLoader {
-    type Value = Vec<lead::Model>;
-    type Error = Arc<Error>;
+impl Batch for DuplicatesOf {
+    type Row = lead::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::duplicates_of(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| {
-            r.duplicate_of_lead_id
-        }))
+    async fn rows(
+        db: &DatabaseConnection,
+        visibility: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<lead::Model>> {
+        repo::duplicates_of(db, visibility, keys).await
+    }
+
+    fn key(row: &lead::Model) -> Option<Uuid> {
+        row.duplicate_of_lead_id
     }
 }
+
+pub type DuplicatesLoader = Grouped<DuplicatesOf>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    actor: &crate::auth::Actor,
+    actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
-    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadLeads);
+    let visibility = &actor.loader_visibility(Capability::ReadLeads);
     request
-        .data(batcher.loader(LeadLoader {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
-        .data(batcher.loader(DuplicatesLoader {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
+        .data(batcher.loader(LeadLoader::new(db, visibility)))
+        .data(batcher.loader(DuplicatesLoader::new(db, visibility)))
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::{
     Result,
     auth::Visibility,
+    db::visible::{self, Visible},
     db::{MAX_BINDS, contains},
 };
 
@@ -41,27 +42,22 @@ pub fn is_visible(visibility: &Visibility, lead: &lead::Model) -> bool {
     }
 }
 
+impl Visible for lead::Entity {
+    const NAME: &'static str = "lead";
+    const ID: lead::Column = lead::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<lead::Model>> {
-    Ok(lead::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<lead::Model>> {
-    Ok(lead::Entity::find()
-        .filter(lead::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    visible::find::<lead::Entity>(db, visibility, id).await
 }
 
 /// Leads marked as duplicates of any of `ids`, that the caller sees.

@@ -26,7 +26,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::{MoneyInput, MoneyOut},
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
     opportunities::schema::{Opportunity, load_opportunity},
@@ -359,21 +359,19 @@ impl LeadQuery {
             created_after: f.created_after,
             created_before: f.created_before,
         };
-        let (rows, count) = service::list(
-            ctx.db()?,
-            ctx.actor()?,
-            filter,
-            order,
-            direction.into(),
-            page,
-        )
-        .await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(
+                ctx.db()?,
+                ctx.actor()?,
+                filter,
+                order,
+                direction.into(),
+                page,
+            ),
             |r| service::sort_key(order, r),
             Lead::from,
-        ))
+        )
+        .await
     }
 }
 

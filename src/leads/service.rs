@@ -19,6 +19,7 @@ use super::{
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input::{self, Email, NAME_MAX, REF_MAX, TEXT_MAX},
@@ -54,25 +55,9 @@ pub struct Captured {
     pub created: bool,
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<lead::Model> {
-    get_as(db, actor, Capability::ReadLeads, id).await
-}
-
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<lead::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("lead"))
+    visible::get_as::<lead::Entity>(db, actor, Capability::ReadLeads, id).await
 }
 
 /// Applies the given fields to `lead`, refusing bad input field by field.
@@ -345,7 +330,7 @@ pub async fn update(
     fields: LeadFields,
 ) -> Result<lead::Model> {
     let txn = db::begin_write(db).await?;
-    let current = get_as(&txn, actor, Capability::WriteLeads, id).await?;
+    let current = visible::get_as::<lead::Entity>(&txn, actor, Capability::WriteLeads, id).await?;
     if !repo::OPEN.contains(&current.status) {
         return Err(Error::validation(
             "id",

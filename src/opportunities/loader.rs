@@ -1,83 +1,70 @@
 //! Batch loading of opportunities (by id, by account) and their teams.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::{opportunity, team_member};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{
+    Result,
+    auth::{Actor, Capability, Visibility},
+    graphql::batch::{Batch, Batcher, ById, Each, Grouped},
+};
 
-pub struct OpportunityLoader {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
-
-impl Loader<Uuid> for OpportunityLoader {
-    type Value = opportunity::Model;
-    type Error = Arc<Error>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
-    }
-}
+pub type OpportunityLoader = Each<ById<opportunity::Entity>>;
 
 /// Keyed by account id: the account's opportunities the caller sees.
-pub struct OpportunitiesByAccount {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
+pub struct OfAccounts;
 
-impl Loader<Uuid> for OpportunitiesByAccount {
-    type Value = Vec<opportunity::Model>;
-    type Error = Arc<Error>;
+impl Batch for OfAccounts {
+    type Row = opportunity::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::visible_for_accounts(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.account_id)))
+    async fn rows(
+        db: &DatabaseConnection,
+        visibility: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<opportunity::Model>> {
+        repo::visible_for_accounts(db, visibility, keys).await
+    }
+
+    fn key(row: &opportunity::Model) -> Option<Uuid> {
+        Some(row.account_id)
     }
 }
+
+pub type OpportunitiesByAccount = Grouped<OfAccounts>;
 
 /// Keyed by opportunity id: its team members.
-pub struct TeamLoader {
-    pub db: DatabaseConnection,
-}
+pub struct Teams;
 
-impl Loader<Uuid> for TeamLoader {
-    type Value = Vec<team_member::Model>;
-    type Error = Arc<Error>;
+impl Batch for Teams {
+    type Row = team_member::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::teams(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| {
-            Some(r.opportunity_id)
-        }))
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<team_member::Model>> {
+        repo::teams(db, keys).await
+    }
+
+    fn key(row: &team_member::Model) -> Option<Uuid> {
+        Some(row.opportunity_id)
     }
 }
+
+pub type TeamLoader = Grouped<Teams>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    actor: &crate::auth::Actor,
+    actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
-    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadAccounts);
+    let visibility = &actor.loader_visibility(Capability::ReadAccounts);
     request
-        .data(batcher.loader(OpportunityLoader {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
-        .data(batcher.loader(OpportunitiesByAccount {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
-        .data(batcher.loader(TeamLoader { db: db.clone() }))
+        .data(batcher.loader(OpportunityLoader::new(db, visibility)))
+        .data(batcher.loader(OpportunitiesByAccount::new(db, visibility)))
+        .data(batcher.loader(TeamLoader::unfiltered(db)))
 }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use entity::{
-    account,
+    account, contract,
     enums::{OpportunityStage, TeamRole},
     opportunity, quote, team_member,
 };
@@ -14,7 +14,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Result, auth::Visibility};
+use crate::{
+    Result,
+    auth::Visibility,
+    db::visible::{self, Visible},
+};
 
 fn team_opportunity_ids(user: &str) -> SelectStatement {
     Query::select()
@@ -42,27 +46,61 @@ pub fn visible(visibility: &Visibility) -> Condition {
     }
 }
 
+/// Ids of the deals a caller with this visibility sees.
+fn visible_ids(visibility: &Visibility) -> SelectStatement {
+    Query::select()
+        .column(opportunity::Column::Id)
+        .from(opportunity::Entity)
+        .cond_where(visible(visibility))
+        .to_owned()
+}
+
+/// Records follow their deal: whoever sees the opportunity sees the rows
+/// whose `deal` column (an opportunity id) names it. Quotes and contracts
+/// follow it directly, POs and receivables through their contract
+/// ([`follows_deal_through_contract`]).
+pub fn follows_deal(deal: impl ColumnTrait, visibility: &Visibility) -> Condition {
+    match visibility {
+        Visibility::All => Condition::all(),
+        Visibility::OwnedBy(_) => Condition::all().add(deal.in_subquery(visible_ids(visibility))),
+    }
+}
+
+/// [`follows_deal`] for rows whose `contract` column names a contract.
+pub fn follows_deal_through_contract(
+    contract: impl ColumnTrait,
+    visibility: &Visibility,
+) -> Condition {
+    match visibility {
+        Visibility::All => Condition::all(),
+        Visibility::OwnedBy(_) => Condition::all().add(
+            contract.in_subquery(
+                Query::select()
+                    .column(contract::Column::Id)
+                    .from(contract::Entity)
+                    .cond_where(follows_deal(contract::Column::OpportunityId, visibility))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+impl Visible for opportunity::Entity {
+    const NAME: &'static str = "opportunity";
+    const ID: opportunity::Column = opportunity::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<opportunity::Model>> {
-    Ok(opportunity::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<opportunity::Model>> {
-    Ok(opportunity::Entity::find()
-        .filter(opportunity::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    visible::find::<opportunity::Entity>(db, visibility, id).await
 }
 
 pub async fn visible_for_accounts(

@@ -22,7 +22,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::{MoneyInput, MoneyOut},
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
     leads::schema::{Lead, load_lead},
@@ -242,21 +242,19 @@ impl OpportunityQuery {
             amount_min: f.amount_min,
             amount_max: f.amount_max,
         };
-        let (rows, count) = listing::list(
-            ctx.db()?,
-            ctx.actor()?,
-            criteria,
-            order,
-            direction.into(),
-            page,
-        )
-        .await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            listing::list(
+                ctx.db()?,
+                ctx.actor()?,
+                criteria,
+                order,
+                direction.into(),
+                page,
+            ),
             |r| listing::sort_key(order, r),
             Opportunity::from,
-        ))
+        )
+        .await
     }
 }
 

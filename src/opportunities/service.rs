@@ -15,42 +15,27 @@ use uuid::Uuid;
 
 use super::{repo, stage};
 use crate::{
-    Error, Result, accounts,
+    Error, Result,
     auth::{Actor, Capability},
     db,
+    db::visible,
     history::repo::{Transition, record},
     input::{self, NAME_MAX},
     money::Money,
 };
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<opportunity::Model> {
-    get_as(db, actor, Capability::ReadAccounts, id).await
+    visible::get_as::<opportunity::Entity>(db, actor, Capability::ReadAccounts, id).await
 }
 
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<opportunity::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("opportunity"))
-}
-
-/// A deal the caller may change: [`get_as`] with `WriteAccounts`.
+/// A deal the caller may change: [`visible::get_as`] with `WriteAccounts`.
 pub async fn get_for_write(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<opportunity::Model> {
-    get_as(db, actor, Capability::WriteAccounts, id).await
+    visible::get_as::<opportunity::Entity>(db, actor, Capability::WriteAccounts, id).await
 }
 
 /// A converted lead's deal is expected to close by the end of the quarter
@@ -202,7 +187,7 @@ pub async fn create(
         .map(|p| stage::parse_probability("probability", p))
         .transpose()?;
     let txn = db::begin_write(db).await?;
-    if accounts::repo::find_visible(&txn, &visibility, new.account_id)
+    if crate::db::visible::find::<entity::account::Entity>(&txn, &visibility, new.account_id)
         .await?
         .is_none()
     {

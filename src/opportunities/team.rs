@@ -25,7 +25,13 @@ async fn begin(
     opportunity_id: Uuid,
 ) -> Result<(DatabaseTransaction, opportunity::Model)> {
     let txn = db::begin_write(db).await?;
-    let before = service::get_as(&txn, actor, Capability::ChangeTeams, opportunity_id).await?;
+    let before = crate::db::visible::get_as::<opportunity::Entity>(
+        &txn,
+        actor,
+        Capability::ChangeTeams,
+        opportunity_id,
+    )
+    .await?;
     let touched = service::save(&txn, actor, &before, before.clone(), None).await?;
     Ok((txn, touched))
 }

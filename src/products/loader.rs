@@ -2,53 +2,48 @@
 //! their prices (by product). The catalogue has no per-row visibility:
 //! callers check `ReadCatalogue` before using these.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::{price, product};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, graphql::batch::Batcher};
+use crate::{
+    Result,
+    auth::{Actor, Visibility},
+    graphql::batch::{Batch, Batcher, ById, Each, Grouped},
+};
 
-pub struct ProductLoader {
-    pub db: DatabaseConnection,
-}
-
-impl Loader<Uuid> for ProductLoader {
-    type Value = product::Model;
-    type Error = Arc<Error>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_many(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
-    }
-}
+pub type ProductLoader = Each<ById<product::Entity>>;
 
 /// Keyed by product id: its prices, by currency.
-pub struct PricesByProduct {
-    pub db: DatabaseConnection,
-}
+pub struct Prices;
 
-impl Loader<Uuid> for PricesByProduct {
-    type Value = Vec<price::Model>;
-    type Error = Arc<Error>;
+impl Batch for Prices {
+    type Row = price::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::prices_of(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.product_id)))
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<price::Model>> {
+        repo::prices_of(db, keys).await
+    }
+
+    fn key(row: &price::Model) -> Option<Uuid> {
+        Some(row.product_id)
     }
 }
+
+pub type PricesByProduct = Grouped<Prices>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    _actor: &crate::auth::Actor,
+    _actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
     request
-        .data(batcher.loader(ProductLoader { db: db.clone() }))
-        .data(batcher.loader(PricesByProduct { db: db.clone() }))
+        .data(batcher.loader(ProductLoader::unfiltered(db)))
+        .data(batcher.loader(PricesByProduct::unfiltered(db)))
 }

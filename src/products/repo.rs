@@ -1,5 +1,5 @@
 //! Product and price rows: the only code that queries the `products` and
-//! `prices` tables. `find_many` and `prices_for` serve quoting too.
+//! `prices` tables. `prices_for` serves quoting too.
 
 use entity::{price, product};
 use sea_orm::{
@@ -8,19 +8,25 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{Result, db::contains};
+use crate::{
+    Result,
+    auth::Visibility,
+    db::{contains, visible::Visible},
+};
+
+/// The catalogue has no row rule: whoever may read it (`ReadCatalogue`)
+/// sees every product.
+impl Visible for product::Entity {
+    const NAME: &'static str = "product";
+    const ID: product::Column = product::Column::Id;
+
+    fn visible(_: &Visibility) -> Condition {
+        Condition::all()
+    }
+}
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<product::Model>> {
     Ok(product::Entity::find_by_id(id).one(db).await?)
-}
-
-/// The products with these ids (active or not), in no particular order;
-/// ids with no product are left out.
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<product::Model>> {
-    Ok(product::Entity::find()
-        .filter(product::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?)
 }
 
 pub async fn find_by_sku(db: &impl ConnectionTrait, sku: &str) -> Result<Option<product::Model>> {

@@ -20,7 +20,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::MoneyOut,
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
     money::Currency,
 };
@@ -185,21 +185,19 @@ impl ProductQuery {
             active: f.active,
             text: f.text,
         };
-        let (rows, count) = service::list(
-            ctx.db()?,
-            ctx.actor()?,
-            filter,
-            order,
-            direction.into(),
-            page,
-        )
-        .await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(
+                ctx.db()?,
+                ctx.actor()?,
+                filter,
+                order,
+                direction.into(),
+                page,
+            ),
             |r| service::sort_key(order, r),
             Product::from,
-        ))
+        )
+        .await
     }
 }
 

@@ -1,42 +1,27 @@
 //! Purchase order rows, and the contract rows a PO draws on.
 
 use entity::{
-    contract, contract_line, enums::PurchaseOrderStatus, opportunity, purchase_order,
-    purchase_order_line,
+    contract, contract_line, enums::PurchaseOrderStatus, purchase_order, purchase_order_line,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
 
-use crate::{Result, auth::Visibility, opportunities};
-
-/// Ids of the contracts whose opportunity the caller sees.
-pub fn visible_contract_ids(visibility: &Visibility) -> SelectStatement {
-    Query::select()
-        .column(contract::Column::Id)
-        .from(contract::Entity)
-        .and_where(
-            contract::Column::OpportunityId.in_subquery(
-                Query::select()
-                    .column(opportunity::Column::Id)
-                    .from(opportunity::Entity)
-                    .cond_where(opportunities::repo::visible(visibility))
-                    .to_owned(),
-            ),
-        )
-        .to_owned()
-}
+use crate::{
+    Result,
+    auth::Visibility,
+    db::visible::{self, Visible},
+    opportunities,
+};
 
 /// POs follow their contract: seen by whoever sees the deal.
 pub fn visible(visibility: &Visibility) -> Condition {
-    match visibility {
-        Visibility::All => Condition::all(),
-        Visibility::OwnedBy(_) => Condition::all()
-            .add(purchase_order::Column::ContractId.in_subquery(visible_contract_ids(visibility))),
-    }
+    opportunities::repo::follows_deal_through_contract(
+        purchase_order::Column::ContractId,
+        visibility,
+    )
 }
 
 /// The contract, locked against concurrent drawdowns until the transaction
@@ -47,11 +32,14 @@ pub async fn contract_for_update(
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<contract::Model>> {
-    let mut query = contract::Entity::find_by_id(id);
-    if let Visibility::OwnedBy(_) = visibility {
-        query = query.filter(contract::Column::Id.in_subquery(visible_contract_ids(visibility)));
-    }
-    Ok(query.lock_exclusive().one(db).await?)
+    Ok(contract::Entity::find_by_id(id)
+        .filter(opportunities::repo::follows_deal(
+            contract::Column::OpportunityId,
+            visibility,
+        ))
+        .lock_exclusive()
+        .one(db)
+        .await?)
 }
 
 pub async fn contract_lines(
@@ -89,27 +77,22 @@ pub async fn lines_of(
         .await?)
 }
 
+impl Visible for purchase_order::Entity {
+    const NAME: &'static str = "purchase order";
+    const ID: purchase_order::Column = purchase_order::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<purchase_order::Model>> {
-    Ok(purchase_order::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<purchase_order::Model>> {
-    Ok(purchase_order::Entity::find()
-        .filter(purchase_order::Column::Id.is_in(ids.iter().copied()))
-        .filter(visible(visibility))
-        .all(db)
-        .await?)
+    visible::find::<purchase_order::Entity>(db, visibility, id).await
 }
 
 pub async fn for_contracts(

@@ -21,7 +21,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::MoneyOut,
-        pagination::{Conn, SortDirection, connection, cost, nested_list_cost, page_request},
+        pagination::{Conn, SortDirection, cost, nested_list_cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
     receivables::{loader::ReceivablesByOrder, schema::Receivable},
@@ -214,14 +214,12 @@ impl PurchaseOrderQuery {
             statuses: f.status.into_iter().map(Into::into).collect(),
             erp_sync_statuses: f.erp_sync_status.into_iter().map(Into::into).collect(),
         };
-        let (rows, count) =
-            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page),
             |r| (SortValue::Time(r.created_at), r.id),
             PurchaseOrder::from,
-        ))
+        )
+        .await
     }
 }
 

@@ -18,6 +18,7 @@ use super::{
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input,
@@ -31,7 +32,7 @@ pub struct NewOrder {
     pub lines: Vec<(Uuid, Decimal)>,
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -40,20 +41,14 @@ pub async fn get(
     get_as(db, actor, Capability::ReadOrders, id).await
 }
 
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
+/// [`visible::get_as`] for this aggregate; the connectors call it.
 pub async fn get_as(
     db: &impl ConnectionTrait,
     actor: &Actor,
     capability: Capability,
     id: Uuid,
 ) -> Result<purchase_order::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("purchase order"))
+    visible::get_as::<purchase_order::Entity>(db, actor, capability, id).await
 }
 
 fn check_quantity(field: &str, quantity: Decimal) -> Result<()> {

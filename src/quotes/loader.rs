@@ -2,76 +2,71 @@
 //! predecessor) and the lines of a page of quotes. Line products come
 //! through the catalogue's own loader (`products::schema::load_product`).
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::{quote, quote_line};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{
+    Result,
+    auth::{Actor, Capability, Visibility},
+    graphql::batch::{Batch, Batcher, ById, Each, Grouped},
+};
 
-pub struct QuoteLoader {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
-
-impl Loader<Uuid> for QuoteLoader {
-    type Value = quote::Model;
-    type Error = Arc<Error>;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::find_visible_many(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|q| (q.id, q)).collect())
-    }
-}
+pub type QuoteLoader = Each<ById<quote::Entity>>;
 
 /// Keyed by opportunity id: the deal's accepted quote. Callers already see the deal.
-pub struct AcceptedQuoteLoader {
-    pub db: DatabaseConnection,
-}
+pub struct Accepted;
 
-impl Loader<Uuid> for AcceptedQuoteLoader {
-    type Value = quote::Model;
-    type Error = Arc<Error>;
+impl Batch for Accepted {
+    type Row = quote::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::accepted_of(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|q| (q.opportunity_id, q)).collect())
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<quote::Model>> {
+        repo::accepted_of(db, keys).await
+    }
+
+    fn key(row: &quote::Model) -> Option<Uuid> {
+        Some(row.opportunity_id)
     }
 }
+
+pub type AcceptedQuoteLoader = Each<Accepted>;
 
 /// Keyed by quote id: its lines in order. Callers already see the quote.
-pub struct QuoteLinesLoader {
-    pub db: DatabaseConnection,
-}
+pub struct Lines;
 
-impl Loader<Uuid> for QuoteLinesLoader {
-    type Value = Vec<quote_line::Model>;
-    type Error = Arc<Error>;
+impl Batch for Lines {
+    type Row = quote_line::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::lines_of(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| Some(r.quote_id)))
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<quote_line::Model>> {
+        repo::lines_of(db, keys).await
+    }
+
+    fn key(row: &quote_line::Model) -> Option<Uuid> {
+        Some(row.quote_id)
     }
 }
+
+pub type QuoteLinesLoader = Grouped<Lines>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    actor: &crate::auth::Actor,
+    actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
-    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadAccounts);
+    let visibility = &actor.loader_visibility(Capability::ReadAccounts);
     request
-        .data(batcher.loader(QuoteLoader {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
-        .data(batcher.loader(QuoteLinesLoader { db: db.clone() }))
-        .data(batcher.loader(AcceptedQuoteLoader { db: db.clone() }))
+        .data(batcher.loader(QuoteLoader::new(db, visibility)))
+        .data(batcher.loader(QuoteLinesLoader::unfiltered(db)))
+        .data(batcher.loader(AcceptedQuoteLoader::unfiltered(db)))
 }

@@ -2,64 +2,23 @@
 //! aggregate that touches `sea_orm`.
 
 use chrono::NaiveDate;
-use entity::{enums::QuoteStatus, opportunity, price, product, quote, quote_line};
+use entity::{enums::QuoteStatus, price, product, quote, quote_line};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Query, SelectStatement},
 };
 use uuid::Uuid;
 
 use super::lifecycle::LAPSING;
-use crate::{Result, auth::Visibility};
+use crate::{Result, auth::Visibility, db::visible::Visible, opportunities::repo::follows_deal};
 
-/// Ids of the opportunities a sales user sees (team or account owner).
-fn visible_opportunity_ids(visibility: &Visibility) -> SelectStatement {
-    Query::select()
-        .column(opportunity::Column::Id)
-        .from(opportunity::Entity)
-        .cond_where(crate::opportunities::repo::visible(visibility))
-        .to_owned()
-}
+impl Visible for quote::Entity {
+    const NAME: &'static str = "quote";
+    const ID: quote::Column = quote::Column::Id;
 
-/// Rows whose `opportunity_id` column names an opportunity the caller sees.
-/// Quotes and contracts follow their opportunity.
-pub fn follows_opportunity(column: impl ColumnTrait, visibility: &Visibility) -> Condition {
-    match visibility {
-        Visibility::All => Condition::all(),
-        Visibility::OwnedBy(_) => {
-            Condition::all().add(column.in_subquery(visible_opportunity_ids(visibility)))
-        }
+    fn visible(visibility: &Visibility) -> Condition {
+        follows_deal(quote::Column::OpportunityId, visibility)
     }
-}
-
-pub async fn find_visible(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    id: Uuid,
-) -> Result<Option<quote::Model>> {
-    Ok(quote::Entity::find_by_id(id)
-        .filter(follows_opportunity(
-            quote::Column::OpportunityId,
-            visibility,
-        ))
-        .one(db)
-        .await?)
-}
-
-pub async fn find_visible_many(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    ids: &[Uuid],
-) -> Result<Vec<quote::Model>> {
-    Ok(quote::Entity::find()
-        .filter(quote::Column::Id.is_in(ids.iter().copied()))
-        .filter(follows_opportunity(
-            quote::Column::OpportunityId,
-            visibility,
-        ))
-        .all(db)
-        .await?)
 }
 
 /// The accepted quote of each of these deals (at most one each, by a
@@ -209,10 +168,7 @@ pub fn list_query(
     filter: &ListFilter,
     today: NaiveDate,
 ) -> Select<quote::Entity> {
-    let mut cond = Condition::all().add(follows_opportunity(
-        quote::Column::OpportunityId,
-        visibility,
-    ));
+    let mut cond = Condition::all().add(follows_deal(quote::Column::OpportunityId, visibility));
     if let Some(opportunity) = filter.opportunity_id {
         cond = cond.add(quote::Column::OpportunityId.eq(opportunity));
     }

@@ -24,7 +24,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::MoneyOut,
-        pagination::{Conn, SortDirection, connection, cost, page_request},
+        pagination::{Conn, SortDirection, cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
     money::Currency,
@@ -310,14 +310,12 @@ impl QuoteQuery {
             opportunity_id: filter.opportunity_id,
             status: filter.status.map(Into::into),
         };
-        let (rows, count) =
-            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page),
             |r| (SortValue::Time(r.created_at), r.id),
             Quote::from,
-        ))
+        )
+        .await
     }
 }
 

@@ -39,6 +39,7 @@ use super::{
 use crate::{
     Error, Result,
     auth::{Actor, Capability, Visibility},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     money::{Currency, Money},
@@ -62,25 +63,9 @@ pub struct QuotePatch {
     pub lines: Option<Vec<LineRequest>>,
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<quote::Model> {
-    get_as(db, actor, Capability::ReadAccounts, id).await
-}
-
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<quote::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("quote"))
+    visible::get_as::<quote::Entity>(db, actor, Capability::ReadAccounts, id).await
 }
 
 pub(super) fn currency_of(quote: &quote::Model) -> Result<Currency> {
@@ -110,9 +95,13 @@ pub(super) async fn deal_of(
     db: &impl ConnectionTrait,
     quote: &quote::Model,
 ) -> Result<opportunity::Model> {
-    opportunities::repo::find_visible(db, &Visibility::All, quote.opportunity_id)
-        .await?
-        .ok_or(Error::NotFound("opportunity"))
+    crate::db::visible::find::<entity::opportunity::Entity>(
+        db,
+        &Visibility::All,
+        quote.opportunity_id,
+    )
+    .await?
+    .ok_or(Error::NotFound("opportunity"))
 }
 
 /// Sets the deal's amount to the quote's total, and its stage to `stage`
@@ -207,9 +196,13 @@ pub async fn create_in(
     let tax_rate = check_tax_rate(new.tax_rate.unwrap_or(Decimal::ZERO))?;
     let lines = check_lines(&new.lines)?;
 
-    let opp = opportunities::repo::find_visible(txn, &visibility, new.opportunity_id)
-        .await?
-        .ok_or(Error::NotFound("opportunity"))?;
+    let opp = crate::db::visible::find::<entity::opportunity::Entity>(
+        txn,
+        &visibility,
+        new.opportunity_id,
+    )
+    .await?
+    .ok_or(Error::NotFound("opportunity"))?;
     check_deal_open(&opp, "opportunityId")?;
     let priced = price_from_catalogue(txn, currency, lines).await?;
     let id = db::new_id();
@@ -254,14 +247,14 @@ pub(super) async fn open_for_write(
     id: Uuid,
 ) -> Result<(DatabaseTransaction, quote::Model)> {
     let txn = db::begin_write(db).await?;
-    let quote = get_as(&txn, actor, capability, id).await?;
+    let quote = visible::get_as::<quote::Entity>(&txn, actor, capability, id).await?;
     if !lifecycle::lapsed(quote.status, quote.valid_until, lifecycle::today()) {
         return Ok((txn, quote));
     }
     lifecycle::expire(&txn, &quote).await?;
     txn.commit().await?;
     let txn = db::begin_write(db).await?;
-    let quote = get_as(&txn, actor, capability, id).await?;
+    let quote = visible::get_as::<quote::Entity>(&txn, actor, capability, id).await?;
     Ok((txn, quote))
 }
 

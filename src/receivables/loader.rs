@@ -1,90 +1,91 @@
 //! Batch loading of payments and of receivables by contract or PO.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::dataloader::Loader;
 use entity::{payment, receivable};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::repo;
-use crate::{Error, auth::Visibility, graphql::batch::Batcher};
+use crate::{
+    Result,
+    auth::{Actor, Capability, Visibility},
+    graphql::batch::{Batch, Batcher, Grouped},
+};
 
 /// Keyed by receivable id; the receivable was already checked for visibility.
-/// It keeps what it loaded (and what it is fed) for the request: the
+/// Its loader keeps what it loaded (and what it is fed) for the request: the
 /// lead-to-cash trace reads the payments before its receivables resolve.
-pub struct PaymentsLoader {
-    pub db: DatabaseConnection,
-}
+pub struct Payments;
 
-impl Loader<Uuid> for PaymentsLoader {
-    type Value = Vec<payment::Model>;
-    type Error = Arc<Error>;
+impl Batch for Payments {
+    type Row = payment::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::payments_for(&self.db, keys).await.map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| {
-            Some(r.receivable_id)
-        }))
+    async fn rows(
+        db: &DatabaseConnection,
+        _: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<payment::Model>> {
+        repo::payments_for(db, keys).await
+    }
+
+    fn key(row: &payment::Model) -> Option<Uuid> {
+        Some(row.receivable_id)
     }
 }
+
+pub type PaymentsLoader = Grouped<Payments>;
 
 /// Keyed by contract id.
-pub struct ReceivablesByContract {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
+pub struct OfContracts;
 
-impl Loader<Uuid> for ReceivablesByContract {
-    type Value = Vec<receivable::Model>;
-    type Error = Arc<Error>;
+impl Batch for OfContracts {
+    type Row = receivable::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::for_contracts(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| {
-            Some(r.contract_id)
-        }))
+    async fn rows(
+        db: &DatabaseConnection,
+        visibility: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<receivable::Model>> {
+        repo::for_contracts(db, visibility, keys).await
+    }
+
+    fn key(row: &receivable::Model) -> Option<Uuid> {
+        Some(row.contract_id)
     }
 }
+
+pub type ReceivablesByContract = Grouped<OfContracts>;
 
 /// Keyed by purchase order id.
-pub struct ReceivablesByOrder {
-    pub db: DatabaseConnection,
-    pub visibility: Visibility,
-}
+pub struct OfOrders;
 
-impl Loader<Uuid> for ReceivablesByOrder {
-    type Value = Vec<receivable::Model>;
-    type Error = Arc<Error>;
+impl Batch for OfOrders {
+    type Row = receivable::Model;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = repo::for_orders(&self.db, &self.visibility, keys)
-            .await
-            .map_err(Arc::new)?;
-        Ok(crate::graphql::batch::grouped(rows, |r| {
-            r.purchase_order_id
-        }))
+    async fn rows(
+        db: &DatabaseConnection,
+        visibility: &Visibility,
+        keys: &[Uuid],
+    ) -> Result<Vec<receivable::Model>> {
+        repo::for_orders(db, visibility, keys).await
+    }
+
+    fn key(row: &receivable::Model) -> Option<Uuid> {
+        row.purchase_order_id
     }
 }
+
+pub type ReceivablesByOrder = Grouped<OfOrders>;
 
 /// Adds this aggregate's batch loaders to a request.
 pub fn register(
     request: async_graphql::Request,
     db: &DatabaseConnection,
-    actor: &crate::auth::Actor,
+    actor: &Actor,
     batcher: &Batcher,
 ) -> async_graphql::Request {
-    let visibility = &actor.loader_visibility(crate::auth::Capability::ReadReceivables);
+    let visibility = &actor.loader_visibility(Capability::ReadReceivables);
     request
-        .data(batcher.caching_loader(PaymentsLoader { db: db.clone() }))
-        .data(batcher.loader(ReceivablesByContract {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
-        .data(batcher.loader(ReceivablesByOrder {
-            db: db.clone(),
-            visibility: visibility.clone(),
-        }))
+        .data(batcher.caching_loader(PaymentsLoader::unfiltered(db)))
+        .data(batcher.loader(ReceivablesByContract::new(db, visibility)))
+        .data(batcher.loader(ReceivablesByOrder::new(db, visibility)))
 }

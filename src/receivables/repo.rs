@@ -13,17 +13,14 @@ use uuid::Uuid;
 use crate::{
     Error, Result,
     auth::Visibility,
+    db::visible::{self, Visible},
     db::{Counter, Page, PageRequest, SortValue, keyset::Position},
-    purchase_orders::repo::visible_contract_ids,
+    opportunities::repo::follows_deal_through_contract,
 };
 
 /// Receivables follow their contract's deal; finance and managers see all.
 pub fn visible(visibility: &Visibility) -> Condition {
-    match visibility {
-        Visibility::All => Condition::all(),
-        Visibility::OwnedBy(_) => Condition::all()
-            .add(receivable::Column::ContractId.in_subquery(visible_contract_ids(visibility))),
-    }
+    follows_deal_through_contract(receivable::Column::ContractId, visibility)
 }
 
 pub async fn milestones(
@@ -101,15 +98,22 @@ pub async fn update_if_status(
     Ok(result.rows_affected == 1)
 }
 
+impl Visible for receivable::Entity {
+    const NAME: &'static str = "receivable";
+    const ID: receivable::Column = receivable::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
+}
+
+/// [`visible::find`] for this table; `events::access` calls it.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     visibility: &Visibility,
     id: Uuid,
 ) -> Result<Option<receivable::Model>> {
-    Ok(receivable::Entity::find_by_id(id)
-        .filter(visible(visibility))
-        .one(db)
-        .await?)
+    visible::find::<receivable::Entity>(db, visibility, id).await
 }
 
 pub async fn for_contracts(

@@ -24,7 +24,7 @@ use crate::{
     graphql::{
         context::ContextExt,
         money::{MoneyInput, MoneyOut},
-        pagination::{Conn, SortDirection, connection, cost, nested_list_cost, page_request},
+        pagination::{Conn, SortDirection, cost, nested_list_cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
 };
@@ -253,17 +253,16 @@ impl ReceivablesAging {
         before: Option<String>,
     ) -> async_graphql::Result<Conn<AccountAging>> {
         let page = page_request(aging_first(first, last), after, last, before)?;
-        let (rows, count) = aging::accounts(ctx.db()?, &self.0, page).await?;
         let code = self.0.currency.code();
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            aging::accounts(ctx.db()?, &self.0, page),
             |(id, b)| (SortValue::Int(b.total()), *id),
             |(id, b)| AccountAging {
                 account_id: id,
                 buckets: AgingBuckets::new(&b, code),
             },
-        ))
+        )
+        .await
     }
 }
 
@@ -316,14 +315,12 @@ impl ReceivableQuery {
             statuses: f.status.into_iter().map(Into::into).collect(),
             overdue_on: f.overdue.filter(|o| *o).map(|_| Utc::now().date_naive()),
         };
-        let (rows, count) =
-            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page).await?;
-        Ok(connection(
-            rows,
-            count,
+        paged(
+            service::list(ctx.db()?, ctx.actor()?, filter, direction.into(), page),
             |r| (SortValue::Date(r.due_date), r.id),
             Receivable::from,
-        ))
+        )
+        .await
     }
 
     /// What is owed at the end of `asOf` (UTC), per aging bucket, overall and per account.

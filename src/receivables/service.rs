@@ -16,6 +16,7 @@ use crate::{
     Error, Result,
     auth::{Actor, Capability},
     connectors::billing::{Invoice, reconcile},
+    db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input::{self, REF_MAX, TEXT_MAX},
@@ -43,25 +44,19 @@ pub fn days_overdue(row: &receivable::Model, today: NaiveDate) -> i64 {
     }
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<receivable::Model> {
     get_as(db, actor, Capability::ReadReceivables, id).await
 }
 
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
+/// [`visible::get_as`] for this aggregate; the connectors call it.
 pub async fn get_as(
     db: &impl ConnectionTrait,
     actor: &Actor,
     capability: Capability,
     id: Uuid,
 ) -> Result<receivable::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("receivable"))
+    visible::get_as::<receivable::Entity>(db, actor, capability, id).await
 }
 
 /// [`get_as`], then the row locked for the rest of the transaction (on

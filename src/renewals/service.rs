@@ -33,8 +33,13 @@ pub async fn set_term(
         return Err(Error::validation("termEnd", "must be after termStart"));
     }
     let txn = db::begin_write(db).await?;
-    let contract =
-        contracts::service::get_as(&txn, actor, Capability::WriteAccounts, contract_id).await?;
+    let contract = crate::db::visible::get_as::<entity::contract::Entity>(
+        &txn,
+        actor,
+        Capability::WriteAccounts,
+        contract_id,
+    )
+    .await?;
     if contract.status == ContractStatus::Terminated {
         return Err(Error::validation(
             "contractId",
@@ -58,8 +63,13 @@ pub struct Renewal {
 pub async fn renew(db: &DatabaseConnection, actor: &Actor, contract_id: Uuid) -> Result<Renewal> {
     actor.require(Capability::WriteAccounts)?;
     let txn = db::begin_write(db).await?;
-    let contract =
-        contracts::service::get_as(&txn, actor, Capability::WriteAccounts, contract_id).await?;
+    let contract = crate::db::visible::get_as::<entity::contract::Entity>(
+        &txn,
+        actor,
+        Capability::WriteAccounts,
+        contract_id,
+    )
+    .await?;
     if !matches!(
         contract.status,
         ContractStatus::Signed | ContractStatus::Executing | ContractStatus::Completed

@@ -23,7 +23,6 @@ use super::repo;
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
-    leads, opportunities,
 };
 
 pub struct Trace {
@@ -113,9 +112,10 @@ fn timing(
 
 pub async fn trace(db: &DatabaseConnection, actor: &Actor, opportunity_id: Uuid) -> Result<Trace> {
     let visibility = actor.visibility(Capability::ReadAccounts)?;
-    let opportunity = opportunities::repo::find_visible(db, &visibility, opportunity_id)
-        .await?
-        .ok_or(Error::NotFound("opportunity"))?;
+    let opportunity =
+        crate::db::visible::find::<entity::opportunity::Entity>(db, &visibility, opportunity_id)
+            .await?
+            .ok_or(Error::NotFound("opportunity"))?;
     // Everything below hangs off the deal or its contracts: two rounds of
     // independent reads instead of one read after another. Each kind is
     // read under its own capability's row rule, as `lead(id)` and the
@@ -123,7 +123,9 @@ pub async fn trace(db: &DatabaseConnection, actor: &Actor, opportunity_id: Uuid)
     // member sees the lead only if they own it or it is unassigned).
     let lead = async {
         match (opportunity.lead_id, actor.visibility(Capability::ReadLeads)) {
-            (Some(id), Ok(leads)) => leads::repo::find_visible(db, &leads, id).await,
+            (Some(id), Ok(leads)) => {
+                crate::db::visible::find::<entity::lead::Entity>(db, &leads, id).await
+            }
             _ => Ok(None),
         }
     };

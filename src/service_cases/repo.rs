@@ -2,30 +2,32 @@
 
 use entity::service_case;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, Select,
 };
-use uuid::Uuid;
 
-use crate::{Result, accounts::repo::visible_account_ids, auth::Visibility};
+use crate::{Result, accounts::repo::visible_account_ids, auth::Visibility, db::visible::Visible};
 
-pub fn visible_query(visibility: &Visibility) -> Select<service_case::Entity> {
+/// The cases of the accounts a caller with this visibility sees.
+pub fn visible(visibility: &Visibility) -> Condition {
     match visibility {
-        Visibility::All => service_case::Entity::find(),
-        Visibility::OwnedBy(user) => service_case::Entity::find()
-            .filter(service_case::Column::AccountId.in_subquery(visible_account_ids(user))),
+        Visibility::All => Condition::all(),
+        Visibility::OwnedBy(user) => Condition::all()
+            .add(service_case::Column::AccountId.in_subquery(visible_account_ids(user))),
     }
 }
 
-pub async fn find_visible(
-    db: &impl ConnectionTrait,
-    visibility: &Visibility,
-    id: Uuid,
-) -> Result<Option<service_case::Model>> {
-    Ok(visible_query(visibility)
-        .filter(service_case::Column::Id.eq(id))
-        .one(db)
-        .await?)
+pub fn visible_query(visibility: &Visibility) -> Select<service_case::Entity> {
+    service_case::Entity::find().filter(visible(visibility))
+}
+
+impl Visible for service_case::Entity {
+    const NAME: &'static str = "service case";
+    const ID: service_case::Column = service_case::Column::Id;
+
+    fn visible(visibility: &Visibility) -> Condition {
+        visible(visibility)
+    }
 }
 
 pub async fn insert(

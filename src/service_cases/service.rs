@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::repo;
 use crate::{
-    Error, Result, accounts,
+    Error, Result,
     auth::{Actor, Capability},
     db,
+    db::visible,
     input::{self, NAME_MAX, TEXT_MAX},
     leads::service::{Capture, LeadFields, capture_by_rule},
 };
@@ -23,29 +24,13 @@ pub struct NewCase {
     pub description: Option<String>,
 }
 
-/// For reads: [`get_as`] with the aggregate's read capability.
+/// For reads: [`visible::get_as`] with the aggregate's read capability.
 pub async fn get(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<service_case::Model> {
-    get_as(db, actor, Capability::ReadAccounts, id).await
-}
-
-/// The record if `actor` may exercise `capability` on it: `FORBIDDEN`
-/// without the capability, `NOT_FOUND` when that capability's row rule
-/// leaves the record out. A write asks with its own capability, so a role
-/// that only reads (`READONLY`) never widens what a token may change.
-pub async fn get_as(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    capability: Capability,
-    id: Uuid,
-) -> Result<service_case::Model> {
-    let visibility = actor.visibility(capability)?;
-    repo::find_visible(db, &visibility, id)
-        .await?
-        .ok_or(Error::NotFound("service case"))
+    visible::get_as::<service_case::Entity>(db, actor, Capability::ReadAccounts, id).await
 }
 
 /// Logs a case; an `UPSELL_SIGNAL` also captures a lead (source `OTHER`) owned
@@ -59,9 +44,10 @@ pub async fn log(
     let subject = input::required("subject", &new.subject, NAME_MAX)?;
     let description = input::optional("description", new.description.as_deref(), TEXT_MAX)?;
     let txn = db::begin_write(db).await?;
-    let account = accounts::repo::find_visible(&txn, &visibility, new.account_id)
-        .await?
-        .ok_or_else(|| Error::validation("accountId", "no such account"))?;
+    let account =
+        crate::db::visible::find::<entity::account::Entity>(&txn, &visibility, new.account_id)
+            .await?
+            .ok_or_else(|| Error::validation("accountId", "no such account"))?;
     let id = db::new_id();
     let lead_id = if new.kind == ServiceCaseKind::UpsellSignal {
         let fields = LeadFields {

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, count};
+use crate::{
+    fixtures::create_account,
+    helpers::{TestApp, count},
+};
 
 const ACCOUNT_FIELDS: &str = "id name domain industry ownerId erpCustomerRef createdAt updatedAt";
 
@@ -32,18 +35,6 @@ const CREATE_CONTACT: &str = "mutation($input: CreateContactInput!) {
 const CONTACTS: &str = "query($filter: ContactFilter) {
     contacts(filter: $filter) { totalCount nodes { lastName } }
 }";
-
-/// Creates an account and returns its id.
-async fn create_account(app: &TestApp, token: &str, name: &str, website: Option<&str>) -> String {
-    let data = app
-        .gql(
-            token,
-            CREATE,
-            json!({ "input": { "name": name, "website": website } }),
-        )
-        .await;
-    data["createAccount"]["id"].as_str().unwrap().to_owned()
-}
 
 async fn create_contact(app: &TestApp, token: &str, input: Value) -> Value {
     app.gql(token, CREATE_CONTACT, json!({ "input": input }))

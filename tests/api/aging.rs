@@ -6,9 +6,10 @@
 use serde_json::{Value, json};
 
 use crate::{
+    fixtures::{deal, product},
     helpers::TestApp,
     loaders::cost,
-    quotes::{act, deal, product, sent_quote},
+    quotes::{act, sent_quote},
 };
 
 const SIGNED: &str = "2026-06-01T10:00:00Z";

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::{
+    fixtures,
     helpers::{TestApp, count},
     webhooks::{leads, post_leads, settings, spawn},
 };
@@ -34,13 +35,9 @@ fn fit(lead: &Value) -> i64 {
 
 async fn create_account(app: &TestApp, name: &str, website: Option<&str>) -> Value {
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    app.gql(
-        &manager,
-        "mutation($n: String!, $w: String) { createAccount(input: {name: $n, website: $w}) { id } }",
-        json!({ "n": name, "w": website }),
-    )
-    .await["createAccount"]["id"]
-        .clone()
+    fixtures::create_account(app, &manager, name, website)
+        .await
+        .into()
 }
 
 /// `n` leads that each need every lookup: an external ref, an email, a

@@ -15,8 +15,9 @@ use wiremock::{
 };
 
 use crate::{
+    fixtures::{deal, product},
     helpers::{TestApp, test_settings},
-    quotes::{act, deal, product, sent_quote},
+    quotes::{act, sent_quote},
 };
 
 const SECRET_KEY: &str = "sk_test_4eC39HqLyjWDarjtT1zdp7dc";

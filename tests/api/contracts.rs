@@ -5,8 +5,9 @@
 use serde_json::{Value, json};
 
 use crate::{
+    fixtures::{deal, product},
     helpers::{TestApp, count},
-    quotes::{act, add_member, deal, product, sent_quote},
+    quotes::{act, add_member, sent_quote},
 };
 
 const CONTRACT: &str = "id number status opportunityId accountId quoteId currency

@@ -24,8 +24,8 @@ use wiremock::{
 };
 
 use crate::{
+    fixtures::{self, deal},
     helpers::{TestApp, test_settings},
-    quotes::{act, deal, sent_quote},
 };
 
 // ---------------------------------------------------------------- the app
@@ -119,24 +119,8 @@ async fn signed_contract(
     if let Some(customer_ref) = customer_ref {
         map_account(app, &account, customer_ref).await;
     }
-    let quote = sent_quote(app, &alice, &opp, &product, "4").await;
-    act(app, &alice, "acceptQuote", &id(&quote)).await;
-    let contract = id(&app
-        .gql(
-            &alice,
-            "mutation($q: UUID!) { createContractFromQuote(quoteId: $q, paymentTerms: [{trigger: ON_SIGNING, percent: \"100\", dueInDays: 14}]) { id } }",
-            json!({ "q": id(&quote) }),
-        )
-        .await["createContractFromQuote"]);
-    let signed = app
-        .gql(
-            &alice,
-            "mutation($id: UUID!) { signContract(id: $id) { status lines { id } } }",
-            json!({ "id": contract }),
-        )
-        .await["signContract"]
-        .clone();
-    assert_eq!(signed["status"], "SIGNED");
+    let signed = fixtures::signed_contract(app, &alice, &opp, &product, "4", 14).await;
+    let contract = id(&signed);
     let lines = signed["lines"].as_array().unwrap().iter().map(id).collect();
     Deal {
         account,

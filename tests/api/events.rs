@@ -23,8 +23,8 @@ use wiremock::{
 };
 
 use crate::{
+    fixtures::{self, deal, product},
     helpers::{TestApp, test_settings},
-    quotes::{act, deal, product, sent_quote},
 };
 
 const SUBSCRIPTION: &str =
@@ -107,25 +107,8 @@ async fn signed_contract(app: &TestApp) -> String {
     let alice = app.token("alice", &["SALES"]);
     let (opp, _) = deal(app, "alice", "Acme").await;
     let seat = product(app, "SEAT", &[("EUR", "250")]).await;
-    let quote = sent_quote(app, &alice, &opp, &seat, "4").await;
-    let accepted = act(app, &alice, "acceptQuote", quote["id"].as_str().unwrap()).await;
-    let contract = app
-        .gql(
-            &alice,
-            "mutation($q: UUID!) { createContractFromQuote(quoteId: $q, paymentTerms: [{trigger: ON_SIGNING, percent: \"100\", dueInDays: 30}]) { id } }",
-            json!({ "q": accepted["id"] }),
-        )
-        .await["createContractFromQuote"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.gql(
-        &alice,
-        "mutation($id: UUID!) { signContract(id: $id) { status } }",
-        json!({ "id": contract }),
-    )
-    .await;
-    contract
+    let signed = fixtures::signed_contract(app, &alice, &opp, &seat, "4", 30).await;
+    signed["id"].as_str().unwrap().to_owned()
 }
 
 /// The event deliveries in the outbox, oldest first.

@@ -8,7 +8,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::{fixtures::product, helpers::TestApp};
 
 pub struct Deal {
     pub opportunity: String,
@@ -21,24 +21,6 @@ fn id(v: &Value) -> String {
     v.as_str()
         .unwrap_or_else(|| panic!("not an id: {v}"))
         .to_owned()
-}
-
-async fn product(app: &TestApp, manager: &str, sku: &str, price: &str) -> String {
-    let made = app
-        .gql(
-            manager,
-            "mutation($s: String!) { createProduct(input: {sku: $s, name: $s, unit: \"each\"}) { id } }",
-            json!({ "s": sku }),
-        )
-        .await;
-    let product = id(&made["createProduct"]["id"]);
-    app.gql(
-        manager,
-        "mutation($p: UUID!, $price: Decimal!) { setPrice(productId: $p, currency: \"EUR\", listPrice: $price) { id } }",
-        json!({ "p": product, "price": price }),
-    )
-    .await;
-    product
 }
 
 async fn quote_action(app: &TestApp, token: &str, action: &str, quote: &str) -> Value {
@@ -54,8 +36,8 @@ pub async fn executing_contract(app: &TestApp) -> Deal {
     let sam = app.token("sam", &["SALES"]);
     let fred = app.token("fred", &["DELIVERY"]);
     let hook = app.token_with_scope("mktg", &["INTEGRATION"], Some("leads:write"));
-    let seat = product(app, &manager, "SEAT", "1199.99").await;
-    let setup = product(app, &manager, "SETUP", "15000").await;
+    let seat = product(app, "SEAT", &[("EUR", "1199.99")]).await;
+    let setup = product(app, "SETUP", &[("EUR", "15000")]).await;
 
     // Lead: captured by marketing automation, worked and qualified by alice, converted.
     let captured = app

@@ -96,7 +96,7 @@ async fn a_page_of_accounts_with_contacts_costs_a_fixed_number_of_statements() {
 async fn add_won_quotes(app: &TestApp, n: usize, offset: usize, seat: &str) {
     let alice = app.token("alice", &["SALES"]);
     for i in offset..offset + n {
-        let (opp, _) = crate::quotes::deal(app, "alice", &format!("Deal {i}")).await;
+        let (opp, _) = crate::fixtures::deal(app, "alice", &format!("Deal {i}")).await;
         let q = crate::quotes::sent_quote(app, &alice, &opp, seat, "2").await;
         let id = q["id"].as_str().unwrap();
         crate::quotes::act(app, &alice, "acceptQuote", id).await;
@@ -107,7 +107,7 @@ async fn add_won_quotes(app: &TestApp, n: usize, offset: usize, seat: &str) {
 async fn a_pipeline_page_with_accepted_quotes_costs_one_statement_per_level() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let seat = crate::quotes::product(&app, "SEAT", &[("EUR", "100")]).await;
+    let seat = crate::fixtures::product(&app, "SEAT", &[("EUR", "100")]).await;
     let query = "{ opportunities(first: 50, filter: {stage: [NEGOTIATE]}) { edges { node { id
         account { name } team { userId role }
         acceptedQuote { version subtotal { amount } lines { quantity product { sku } } } } } } }";

@@ -3,6 +3,8 @@
 //! names one) and speaks HTTP to it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// A test may tell the person running it why it skipped or what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod accounts;
 mod aging;
@@ -12,6 +14,7 @@ mod billing;
 mod contracts;
 mod erp;
 mod events;
+mod fixtures;
 mod graphiql;
 mod helpers;
 mod hostile_inputs;

@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, count};
+use crate::{
+    fixtures::create_account,
+    helpers::{TestApp, count},
+};
 
 const OPP: &str = "id accountId name stage amount { amount currency } expectedCloseDate
     probability probabilityOverride leadingRole lostReason lostFromStage updatedAt
@@ -19,14 +22,6 @@ const LIST: &str = "query($first: Int, $after: String, $last: Int, $before: Stri
         edges { cursor node { id name } }
     }
 }";
-
-async fn create_account(app: &TestApp, token: &str, name: &str) -> String {
-    let query = "mutation($n: String!) { createAccount(input: {name: $n}) { id } }";
-    app.gql(token, query, json!({ "n": name })).await["createAccount"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn create_query() -> String {
     format!(
@@ -212,7 +207,7 @@ async fn all_pages(app: &TestApp, token: &str, size: i64, args: Value) -> Vec<St
 async fn an_opportunity_is_created_with_the_caller_as_its_only_ar_and_its_opening_recorded() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let extra = json!({ "amount": { "amount": "12500.50", "currency": "EUR" }, "probability": 35 });
     let opp = create(&app, &alice, &account, "  Acme rollout ", extra).await;
     assert_eq!(opp["name"], "Acme rollout");
@@ -236,7 +231,7 @@ async fn an_opportunity_is_created_with_the_caller_as_its_only_ar_and_its_openin
 async fn bad_opportunity_input_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let base = json!({ "accountId": account, "name": "Deal", "expectedCloseDate": "2030-01-31" });
     let cases = [
         (json!({ "name": "  " }), "name"),
@@ -279,7 +274,7 @@ async fn bad_opportunity_input_is_refused_and_nothing_is_stored() {
 async fn updating_an_opportunity_changes_the_given_fields_and_null_clears_the_amount() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let opp = create(&app, &alice, &account, "Deal", json!({})).await;
     let deal = id(&opp);
     assert!(opp["amount"].is_null());
@@ -315,7 +310,7 @@ async fn an_opportunity_with_a_quote_refuses_an_entered_amount() {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database};
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let amount = json!({ "amount": "100.00", "currency": "EUR" });
     let deal = id(&create(
         &app,
@@ -377,7 +372,7 @@ async fn an_opportunity_with_a_quote_refuses_an_entered_amount() {
 async fn an_opportunity_advances_one_or_several_stages_and_never_goes_back() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
 
     let opp = advance(&app, &alice, &deal, "QUALIFY").await;
@@ -410,7 +405,7 @@ async fn an_opportunity_advances_one_or_several_stages_and_never_goes_back() {
 async fn a_lost_opportunity_reopens_in_the_stage_it_was_lost_in_and_each_step_is_recorded() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
     advance(&app, &alice, &deal, "PROPOSE").await;
 
@@ -444,7 +439,7 @@ async fn a_lost_opportunity_reopens_in_the_stage_it_was_lost_in_and_each_step_is
 async fn losing_needs_a_reason_and_an_open_deal_and_only_a_lost_deal_reopens() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
     let lose_query = mutation("loseOpportunity", ", $r: String!", ", reason: $r");
     let reopen_query = mutation("reopenOpportunity", "", "");
@@ -482,7 +477,7 @@ async fn losing_needs_a_reason_and_an_open_deal_and_only_a_lost_deal_reopens() {
 async fn probability_defaults_by_stage_until_overridden_and_null_clears_the_override() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
     let mut expected = vec![("DISCOVER", 10)];
     for (stage, p) in [("QUALIFY", 20), ("PROPOSE", 50), ("NEGOTIATE", 75)] {
@@ -507,7 +502,7 @@ async fn probability_defaults_by_stage_until_overridden_and_null_clears_the_over
 async fn the_team_takes_several_srs_and_frs_and_refuses_a_role_a_member_already_has() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
     team_change(&app, &alice, "addTeamMember", &deal, "sam", "SR").await;
     team_change(&app, &alice, "addTeamMember", &deal, "sue", "SR").await;
@@ -546,7 +541,7 @@ async fn the_team_takes_several_srs_and_frs_and_refuses_a_role_a_member_already_
 async fn a_new_ar_replaces_the_old_one_in_one_step() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let account = create_account(&app, &manager, "Acme").await;
+    let account = create_account(&app, &manager, "Acme", None).await;
     let deal = id(&create(&app, &manager, &account, "Deal", json!({})).await);
     team_change(&app, &manager, "addTeamMember", &deal, "sam", "SR").await;
     let opp = team_change(&app, &manager, "addTeamMember", &deal, "sam", "AR").await;
@@ -564,7 +559,7 @@ async fn a_new_ar_replaces_the_old_one_in_one_step() {
 async fn removing_the_last_ar_is_refused_and_the_team_stays_as_it_was() {
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
     team_change(&app, &alice, "addTeamMember", &deal, "sam", "SR").await;
     let before = read(&app, &alice, &deal).await;
@@ -582,7 +577,7 @@ async fn a_sales_user_acting_on_someone_elses_opportunity_gets_not_found_and_cha
     let app = TestApp::spawn().await;
     let alice = app.token("alice", &["SALES"]);
     let bob = app.token("bob", &["SALES"]);
-    let account = create_account(&app, &alice, "Acme").await;
+    let account = create_account(&app, &alice, "Acme", None).await;
     let deal = id(&create(&app, &alice, &account, "Deal", json!({})).await);
     let before = read(&app, &alice, &deal).await;
 
@@ -622,7 +617,7 @@ async fn a_sales_user_sees_deals_of_accounts_they_own_or_teams_they_sit_on() {
     let bob = app.token("bob", &["SALES"]);
     let carol = app.token("carol", &["SALES"]);
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let alices = create_account(&app, &alice, "Alice's account").await;
+    let alices = create_account(&app, &alice, "Alice's account", None).await;
     // Opened by the manager on Alice's account: Alice sees it as the owner.
     let owned = id(&create(&app, &manager, &alices, "Owned", json!({})).await);
     // Bob is only on the team of this one.
@@ -659,7 +654,7 @@ async fn a_sales_user_sees_deals_of_accounts_they_own_or_teams_they_sit_on() {
 async fn an_integration_token_cannot_change_a_deal_team() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let account = create_account(&app, &manager, "Acme").await;
+    let account = create_account(&app, &manager, "Acme", None).await;
     let deal = id(&create(&app, &manager, &account, "Deal", json!({})).await);
     let hook = app.token_with_scope("erp", &["INTEGRATION"], Some("accounts:write"));
     let (code, _) = team_change_error(&app, &hook, "addTeamMember", &deal, "x", "SR").await;
@@ -674,8 +669,8 @@ async fn an_integration_token_cannot_change_a_deal_team() {
 async fn opportunities_filter_by_stage_account_team_member_and_close_date() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let acme = create_account(&app, &manager, "Acme").await;
-    let globex = create_account(&app, &manager, "Globex").await;
+    let acme = create_account(&app, &manager, "Acme", None).await;
+    let globex = create_account(&app, &manager, "Globex", None).await;
     let mut ids = std::collections::HashMap::new();
     for (name, account, close) in [
         ("A", &acme, "2030-01-10"),
@@ -727,7 +722,7 @@ async fn opportunities_filter_by_stage_account_team_member_and_close_date() {
 async fn opportunities_order_by_close_date_across_pages_both_ways() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let account = create_account(&app, &manager, "Acme").await;
+    let account = create_account(&app, &manager, "Acme", None).await;
     // Created out of date order, with two deals on one day.
     for (name, close) in [
         ("d4", "2030-04-01"),
@@ -786,7 +781,7 @@ async fn opportunities_order_by_close_date_across_pages_both_ways() {
 async fn ordering_by_amount_pages_through_the_deals_with_an_amount_in_that_currency() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let account = create_account(&app, &manager, "Acme").await;
+    let account = create_account(&app, &manager, "Acme", None).await;
     let eur = |a: &str| json!({ "amount": { "amount": a, "currency": "EUR" } });
     for (name, extra) in [
         ("e300", eur("300")),
@@ -830,7 +825,7 @@ async fn ordering_by_amount_pages_through_the_deals_with_an_amount_in_that_curre
 async fn the_amount_range_compares_minor_units_within_one_currency() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let account = create_account(&app, &manager, "Acme").await;
+    let account = create_account(&app, &manager, "Acme", None).await;
     for (name, amount, currency) in [
         ("e99.99", "99.99", "EUR"),
         ("e100", "100", "EUR"),
@@ -895,7 +890,7 @@ async fn the_amount_range_compares_minor_units_within_one_currency() {
 async fn ordering_by_updated_at_puts_the_latest_change_first() {
     let app = TestApp::spawn().await;
     let manager = app.token("mia", &["SALES_MANAGER"]);
-    let account = create_account(&app, &manager, "Acme").await;
+    let account = create_account(&app, &manager, "Acme", None).await;
     let first = id(&create(&app, &manager, &account, "first", json!({})).await);
     create(&app, &manager, &account, "second", json!({})).await;
     create(&app, &manager, &account, "third", json!({})).await;

@@ -11,7 +11,10 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, count};
+use crate::{
+    fixtures::{deal, product},
+    helpers::{TestApp, count},
+};
 
 pub const QUOTE: &str = "id opportunityId version status currency validUntil taxRate
     subtotal { amount currency } discountTotal { amount currency } tax { amount currency }
@@ -26,57 +29,6 @@ pub const QUOTE: &str = "id opportunityId version status currency validUntil tax
 /// A date `days` from today (UTC), as the API takes it.
 pub fn in_days(days: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
-}
-
-/// A catalogue product with these list prices, made by a sales manager.
-pub async fn product(app: &TestApp, sku: &str, prices: &[(&str, &str)]) -> String {
-    let manager = app.token("mia", &["SALES_MANAGER"]);
-    let id = app
-        .gql(
-            &manager,
-            "mutation($sku: String!) { createProduct(input: {sku: $sku, name: $sku, unit: \"each\"}) { id } }",
-            json!({ "sku": sku }),
-        )
-        .await["createProduct"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for (currency, price) in prices {
-        app.gql(
-            &manager,
-            "mutation($id: UUID!, $c: String!, $p: Decimal!) { setPrice(productId: $id, currency: $c, listPrice: $p) { id } }",
-            json!({ "id": id, "c": currency, "p": price }),
-        )
-        .await;
-    }
-    id
-}
-
-/// An account and a deal on it opened by `owner` (a sales user, its AR).
-/// Returns the deal's id and the account's.
-pub async fn deal(app: &TestApp, owner: &str, name: &str) -> (String, String) {
-    let token = app.token(owner, &["SALES"]);
-    let account = app
-        .gql(
-            &token,
-            "mutation($n: String!) { createAccount(input: {name: $n}) { id } }",
-            json!({ "n": name }),
-        )
-        .await["createAccount"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let opp = app
-        .gql(
-            &token,
-            "mutation($a: UUID!, $n: String!) { createOpportunity(input: {accountId: $a, name: $n, expectedCloseDate: \"2030-06-30\"}) { id } }",
-            json!({ "a": account, "n": format!("{name} deal") }),
-        )
-        .await["createOpportunity"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (opp, account)
 }
 
 pub async fn add_member(app: &TestApp, token: &str, opp: &str, user: &str, role: &str) {
