@@ -89,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
             ltc::db::migrate(&db).await?;
             println!("migrations applied");
         }
-        Command::Schema => print!("{}", ltc::graphql::sdl()),
+        Command::Schema => print!("{}", ltc::schema::sdl()),
         Command::Seed(args) => {
             let options = args.options()?;
             let db = ltc::db::connect(&args.store, None).await?;

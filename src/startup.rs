@@ -20,7 +20,7 @@ use tokio::{
 use crate::{
     auth::TokenVerifier,
     config::{MetricsBind, Settings, TransportSettings},
-    db, graphql,
+    db,
     http::{AppState, router},
     metrics::Metrics,
     outbox::{JobHandler, worker::Worker},
@@ -81,7 +81,7 @@ impl Application {
         let relay =
             crate::events::Relay::connect(&db, &settings.store.database_url(), &settings.events)
                 .await?;
-        let schema = graphql::build(
+        let schema = crate::schema::build(
             db.clone(),
             settings.limits,
             settings.quotes,

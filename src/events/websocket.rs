@@ -207,7 +207,7 @@ pub async fn upgrade(state: AppState, parts: &mut Parts) -> Response {
 /// the token's end, or without `connection_init`) whatever GraphQL is doing.
 async fn serve(
     socket: WebSocket,
-    schema: crate::graphql::AppSchema,
+    schema: crate::schema::AppSchema,
     (protocol, dialect): (GraphQLProtocol, WebSocketProtocols),
     verifier: Arc<TokenVerifier>,
     sockets: Arc<Sockets>,

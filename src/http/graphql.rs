@@ -27,7 +27,8 @@ use crate::{
     auth::Actor,
     db::cost,
     error::TokenReason,
-    graphql::{batch::Batcher, guard, with_request_data},
+    graphql::{batch::Batcher, guard},
+    schema::with_request_data,
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";

@@ -20,7 +20,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth::TokenVerifier, graphql::AppSchema};
+use crate::{auth::TokenVerifier, schema::AppSchema};
 
 /// What every handler may need; cheap to clone.
 #[derive(Clone)]
