@@ -3,8 +3,9 @@
 
 use clap::{Parser, Subcommand};
 use ltc::{
-    auth::{Role, TokenSigner},
-    config::{JwtSettings, Settings, StoreSettings},
+    auth::{JwtSettings, Role, TokenSigner},
+    config::Settings,
+    db::StoreSettings,
     startup::{Application, shutdown_signal},
 };
 

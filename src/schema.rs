@@ -13,7 +13,6 @@ use crate::graphql::{batch, context::Caller, limits};
 use crate::{
     accounts::schema::{AccountMutation, AccountQuery},
     auth::Actor,
-    config::QuotePolicy,
     contacts::schema::{ContactMutation, ContactQuery},
     contracts::schema::{ContractMutation, ContractQuery},
     events::schema::{EventMutation, EventQuery, EventSubscription},
@@ -22,7 +21,10 @@ use crate::{
     outbox::schema::{JobMutation, JobQuery},
     products::schema::{ProductMutation, ProductQuery},
     purchase_orders::schema::{PurchaseOrderMutation, PurchaseOrderQuery},
-    quotes::schema::{QuoteMutation, QuoteQuery},
+    quotes::{
+        QuotePolicy,
+        schema::{QuoteMutation, QuoteQuery},
+    },
     receivables::schema::{ReceivableMutation, ReceivableQuery},
     renewals::schema::RenewalMutation,
     reports::schema::ReportQuery,

@@ -19,10 +19,10 @@ use tokio::{
 
 use crate::{
     auth::TokenVerifier,
-    config::{MetricsBind, Settings, TransportSettings},
+    config::Settings,
     db,
-    http::{AppState, router},
-    metrics::Metrics,
+    http::{AppState, TransportSettings, router},
+    metrics::{Metrics, MetricsBind},
     outbox::{JobHandler, worker::Worker},
 };
 
@@ -42,7 +42,15 @@ pub fn job_handlers(
     settings: &Settings,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    let mut handlers = crate::connectors::handlers(settings, db)?;
+    let mut handlers = crate::connectors::erp::handlers(&settings.erp, db)?;
+    handlers.extend(crate::connectors::billing::handlers(&settings.billing, db)?);
+    handlers.extend(crate::webhooks::handlers(&settings.webhooks, db)?);
+    handlers.extend(crate::events::handlers(
+        &settings.events,
+        &settings.secrets,
+        &settings.store.data_dir,
+        db,
+    )?);
     handlers.extend(crate::renewals::job::handlers(&settings.renewals, db));
     handlers.extend(crate::outbox::prune::handlers(
         db,

@@ -165,13 +165,14 @@ pub async fn publish(db: &impl ConnectionTrait, event: impl Into<Option<Event>>)
 /// The outbox handler that delivers events to webhook subscribers, signing
 /// with the secrets it opens with the configured key.
 pub fn handlers(
-    settings: &crate::config::Settings,
+    settings: &EventSettings,
+    keys: &crate::secrets::SecretKeySettings,
+    data_dir: &std::path::Path,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    let sealer =
-        crate::secrets::Sealer::from_settings(&settings.secrets, &settings.store.data_dir)?;
+    let sealer = crate::secrets::Sealer::from_settings(keys, data_dir)?;
     Ok(vec![Arc::new(delivery::Deliver::new(
-        &settings.events,
+        settings,
         db.clone(),
         sealer,
     )?)])

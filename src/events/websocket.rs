@@ -47,7 +47,9 @@ use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::{
-    auth::TokenVerifier, config::TransportSettings, graphql::context::Caller, http::AppState,
+    auth::TokenVerifier,
+    graphql::context::Caller,
+    http::{AppState, TransportSettings},
 };
 
 /// Longest message (and frame) a client may send: far below the HTTP body

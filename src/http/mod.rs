@@ -5,9 +5,11 @@ mod graphql;
 mod health;
 pub mod idempotency;
 mod server_timing;
+mod settings;
 pub(crate) mod throttle;
 
 pub(crate) use graphql::operation_type;
+pub use settings::TransportSettings;
 
 use std::sync::Arc;
 

@@ -29,13 +29,13 @@ static TRACING: Once = Once::new();
 pub async fn test_settings() -> (Settings, tempfile::TempDir) {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            ltc::telemetry::init(ltc::config::LogFormat::Text);
+            ltc::telemetry::init(ltc::telemetry::LogFormat::Text);
         }
     });
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::embedded(data_dir.path());
     settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.metrics_bind = ltc::config::MetricsBind::At("127.0.0.1:0".parse().unwrap());
+    settings.metrics_bind = ltc::metrics::MetricsBind::At("127.0.0.1:0".parse().unwrap());
     settings.jwt.jwt_secret = Some(SecretString::from(TEST_SECRET.to_owned()));
     if let Some(url) = postgres_url() {
         settings.store.database_url = Some(SecretString::from(fresh_postgres_database(&url).await));
