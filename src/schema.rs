@@ -2,6 +2,8 @@
 //! `Subscription`) over every aggregate's schema, how it is built, its SDL,
 //! and the data each request carries (the caller and its batch loaders).
 
+mod event_access;
+mod events;
 mod viewer;
 
 use std::sync::Arc;
@@ -15,7 +17,6 @@ use crate::{
     auth::Actor,
     contacts::schema::{ContactMutation, ContactQuery},
     contracts::schema::{ContractMutation, ContractQuery},
-    events::schema::{EventMutation, EventQuery, EventSubscription},
     leads::schema::{LeadMutation, LeadQuery},
     opportunities::schema::{OpportunityMutation, OpportunityQuery},
     outbox::schema::{JobMutation, JobQuery},
@@ -30,6 +31,7 @@ use crate::{
     reports::schema::ReportQuery,
     service_cases::schema::{ServiceCaseMutation, ServiceCaseQuery},
 };
+use events::{EventMutation, EventQuery, EventSubscription};
 
 #[derive(MergedObject, Default)]
 pub struct Query(

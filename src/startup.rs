@@ -118,7 +118,7 @@ impl Application {
             lead_batches: Arc::new(tokio::sync::Semaphore::new(
                 settings.webhooks.leads_webhook_concurrency as usize,
             )),
-            sockets: crate::events::websocket::Sockets::new(&settings.transport),
+            sockets: crate::http::websocket::Sockets::new(&settings.transport),
             sealer: Arc::new(sealer),
         };
         let metrics = match settings.metrics_bind {

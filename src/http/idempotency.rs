@@ -31,10 +31,7 @@
 //!   keys at most once a minute per instance.
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicI64, Ordering},
-    },
+    sync::atomic::{AtomicI64, Ordering},
     time::Duration,
 };
 
@@ -48,7 +45,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{auth::Actor, db};
+use crate::{auth::Actor, db, graphql::context::SecretShown};
 
 pub const HEADER: &str = "idempotency-key";
 /// Set on a response replayed from the store.
@@ -82,19 +79,6 @@ pub enum Claim {
 pub struct Ticket {
     id: Uuid,
     secret: SecretShown,
-}
-
-/// Request data of a keyed mutation: set when its response holds a secret
-/// shown once, which must not be kept for a replay.
-#[derive(Clone, Default)]
-pub struct SecretShown(Arc<AtomicBool>);
-
-/// Marks the request as answering with a secret shown once, so that its
-/// response is not kept for replays. Resolvers returning such a secret call it.
-pub fn shown_once(ctx: &async_graphql::Context<'_>) {
-    if let Some(SecretShown(flag)) = ctx.data_opt::<SecretShown>() {
-        flag.store(true, Ordering::Relaxed);
-    }
 }
 
 /// What a replay of a response that held a secret answers.
@@ -324,7 +308,7 @@ impl Ticket {
     /// body when it held a secret shown once); a request that never executed
     /// (400) or panicked (500) gives its key back instead.
     pub async fn settle(self, db: &DatabaseConnection, status: StatusCode, body: &str) {
-        let body = (!self.secret.0.load(Ordering::Relaxed)).then_some(body);
+        let body = (!self.secret.is_set()).then_some(body);
         // A request that never executed (400) or that failed midway (a
         // panic: 500, its transaction rolled back) gives its key back.
         let outcome =

@@ -7,6 +7,7 @@ pub mod idempotency;
 mod server_timing;
 mod settings;
 pub(crate) mod throttle;
+pub(crate) mod websocket;
 
 pub(crate) use graphql::operation_type;
 pub use settings::TransportSettings;
@@ -41,7 +42,7 @@ pub struct AppState {
     /// Turns for capturing lead batches (`leads_webhook_concurrency`).
     pub lead_batches: Arc<tokio::sync::Semaphore>,
     /// The WebSockets open on this instance, in all and per caller.
-    pub sockets: Arc<crate::events::websocket::Sockets>,
+    pub sockets: Arc<websocket::Sockets>,
     /// Seals and opens secrets stored in the database.
     pub sealer: Arc<crate::secrets::Sealer>,
 }
