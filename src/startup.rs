@@ -42,8 +42,11 @@ pub fn job_handlers(
     settings: &Settings,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    let mut handlers = crate::connectors::erp::handlers(&settings.erp, db)?;
-    handlers.extend(crate::connectors::billing::handlers(&settings.billing, db)?);
+    let mut handlers = crate::purchase_orders::erp_push::handlers(&settings.erp, db)?;
+    handlers.extend(crate::receivables::billing_sync::handlers(
+        &settings.billing,
+        db,
+    )?);
     handlers.extend(crate::webhooks::handlers(&settings.webhooks, db)?);
     handlers.extend(crate::events::handlers(
         &settings.events,
@@ -84,7 +87,7 @@ impl Application {
                 "webhook secrets sealed with the current LTC_SECRET_KEY"
             );
         }
-        crate::connectors::billing::seed(&settings.billing, &db).await?;
+        crate::receivables::billing_sync::seed(&settings.billing, &db).await?;
         let verifier = TokenVerifier::from_settings(&settings.jwt, &settings.store.data_dir)?;
         let relay =
             crate::events::Relay::connect(&db, &settings.store.database_url(), &settings.events)
