@@ -58,8 +58,20 @@ pub fn job_handlers(
     handlers.extend(crate::outbox::prune::handlers(
         db,
         settings.worker.job_retention_days,
+        vec![prune_webhook_receipts],
     ));
     Ok(handlers)
+}
+
+/// Webhook receipts are kept a day, for the outbox's hourly housekeeping.
+fn prune_webhook_receipts(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> futures::future::BoxFuture<'_, crate::Result<u64>> {
+    Box::pin(crate::webhooks::repo::prune(
+        db,
+        now - chrono::Duration::days(1),
+    ))
 }
 
 /// A worker for the outbox, with the handlers of the configured connectors.
