@@ -130,6 +130,15 @@ pub fn like_escape(text: &str) -> String {
     escaped
 }
 
+/// A secret given as a flag or variable: any text but the empty one (which
+/// would otherwise pass for "set").
+pub(crate) fn parse_secret(value: &str) -> std::result::Result<secrecy::SecretString, String> {
+    if value.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(secrecy::SecretString::from(value.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //!
 //! The modules follow the domain: one folder per aggregate (`leads`,
 //! `accounts`, ...) with its GraphQL schema, service rules and repository,
-//! around a thin HTTP edge (`http`), the schema (`graphql`), auth and the database.
+//! around a thin HTTP edge (`http`), the merged schema (`schema`), auth and the database.
+//! ARCHITECTURE.md describes the layers.
 
 pub mod accounts;
 pub mod auth;
@@ -28,6 +29,7 @@ pub mod quotes;
 pub mod receivables;
 pub mod renewals;
 pub mod reports;
+pub mod schema;
 pub mod secrets;
 pub mod seed;
 pub mod service_cases;

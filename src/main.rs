@@ -3,8 +3,9 @@
 
 use clap::{Parser, Subcommand};
 use ltc::{
-    auth::{Role, TokenSigner},
-    config::{JwtSettings, Settings, StoreSettings},
+    auth::{JwtSettings, Role, TokenSigner},
+    config::Settings,
+    db::StoreSettings,
     startup::{Application, shutdown_signal},
 };
 
@@ -91,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
             ltc::db::migrate(&db).await?;
             println!("migrations applied");
         }
-        Command::Schema => print!("{}", ltc::graphql::sdl()),
+        Command::Schema => print!("{}", ltc::schema::sdl()),
         Command::Seed(args) => {
             let options = args.options()?;
             let db = ltc::db::connect(&args.store, None).await?;

@@ -2,7 +2,7 @@
 //! SQL statements with their durations. One registry per application, so
 //! several instances in one process (tests) keep separate counts.
 
-use std::{sync::Arc, time::Instant};
+use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     extract::{MatchedPath, Request, State},
@@ -18,6 +18,24 @@ use prometheus_client::{
     },
     registry::Registry,
 };
+
+/// The address `/metrics` is served on, if any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsBind {
+    Off,
+    At(SocketAddr),
+}
+
+/// `LTC_METRICS_BIND`: an address, or `off`.
+pub(crate) fn parse_bind(value: &str) -> Result<MetricsBind, String> {
+    match value.trim() {
+        "off" => Ok(MetricsBind::Off),
+        address => address
+            .parse()
+            .map(MetricsBind::At)
+            .map_err(|_| "an address like 127.0.0.1:9464, or off".into()),
+    }
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {

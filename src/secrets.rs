@@ -17,6 +17,7 @@ use chacha20poly1305::{
     ChaCha20Poly1305, KeyInit,
     aead::{Aead, AeadCore, OsRng},
 };
+use clap::Args;
 use entity::webhook_subscription;
 use sea_orm::{
     ActiveModelTrait, ActiveValue, DatabaseConnection, EntityTrait, IntoActiveModel,
@@ -25,7 +26,21 @@ use sea_orm::{
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-use crate::{config::SecretKeySettings, error::Error};
+use crate::{error::Error, input::parse_secret};
+
+/// The key webhook signing secrets are encrypted with in the database.
+#[derive(Clone, Debug, Default, Args)]
+pub struct SecretKeySettings {
+    /// 32 bytes, base64: encrypts secrets stored in the database; default: a
+    /// random key generated once in the data directory (`secret-key`).
+    #[arg(long, env = "LTC_SECRET_KEY", value_parser = parse_secret)]
+    pub secret_key: Option<SecretString>,
+
+    /// Keys replaced by `LTC_SECRET_KEY`, comma-separated: still decrypt,
+    /// and what they encrypted is re-encrypted with the current key at start.
+    #[arg(long, env = "LTC_SECRET_KEY_PREVIOUS", value_parser = parse_secret)]
+    pub secret_key_previous: Option<SecretString>,
+}
 
 const PREFIX: &str = "enc:v1:";
 const NONCE_BYTES: usize = 12;

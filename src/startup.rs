@@ -19,10 +19,10 @@ use tokio::{
 
 use crate::{
     auth::TokenVerifier,
-    config::{MetricsBind, Settings, TransportSettings},
-    db, graphql,
-    http::{AppState, router},
-    metrics::Metrics,
+    config::Settings,
+    db,
+    http::{AppState, TransportSettings, router},
+    metrics::{Metrics, MetricsBind},
     outbox::{JobHandler, worker::Worker},
 };
 
@@ -42,13 +42,36 @@ pub fn job_handlers(
     settings: &Settings,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    let mut handlers = crate::connectors::handlers(settings, db)?;
+    let mut handlers = crate::purchase_orders::erp_push::handlers(&settings.erp, db)?;
+    handlers.extend(crate::receivables::billing_sync::handlers(
+        &settings.billing,
+        db,
+    )?);
+    handlers.extend(crate::webhooks::handlers(&settings.webhooks, db)?);
+    handlers.extend(crate::events::handlers(
+        &settings.events,
+        &settings.secrets,
+        &settings.store.data_dir,
+        db,
+    )?);
     handlers.extend(crate::renewals::job::handlers(&settings.renewals, db));
     handlers.extend(crate::outbox::prune::handlers(
         db,
         settings.worker.job_retention_days,
+        vec![prune_webhook_receipts],
     ));
     Ok(handlers)
+}
+
+/// Webhook receipts are kept a day, for the outbox's hourly housekeeping.
+fn prune_webhook_receipts(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> futures::future::BoxFuture<'_, crate::Result<u64>> {
+    Box::pin(crate::webhooks::repo::prune(
+        db,
+        now - chrono::Duration::days(1),
+    ))
 }
 
 /// A worker for the outbox, with the handlers of the configured connectors.
@@ -76,12 +99,12 @@ impl Application {
                 "webhook secrets sealed with the current LTC_SECRET_KEY"
             );
         }
-        crate::connectors::billing::seed(&settings.billing, &db).await?;
+        crate::receivables::billing_sync::seed(&settings.billing, &db).await?;
         let verifier = TokenVerifier::from_settings(&settings.jwt, &settings.store.data_dir)?;
         let relay =
             crate::events::Relay::connect(&db, &settings.store.database_url(), &settings.events)
                 .await?;
-        let schema = graphql::build(
+        let schema = crate::schema::build(
             db.clone(),
             settings.limits,
             settings.quotes,
@@ -111,7 +134,7 @@ impl Application {
             lead_batches: Arc::new(tokio::sync::Semaphore::new(
                 settings.webhooks.leads_webhook_concurrency as usize,
             )),
-            sockets: crate::events::websocket::Sockets::new(&settings.transport),
+            sockets: crate::http::websocket::Sockets::new(&settings.transport),
             sealer: Arc::new(sealer),
         };
         let metrics = match settings.metrics_bind {

@@ -1,9 +1,15 @@
 //! Structured logs through `tracing`: text for people, JSON for collectors.
 //! `RUST_LOG` overrides the default level.
 
+use clap::ValueEnum;
 use tracing_subscriber::{EnvFilter, fmt};
 
-use crate::config::LogFormat;
+/// `LTC_LOG_FORMAT`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()

@@ -7,11 +7,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, Role, load_or_create_secret};
-use crate::{
-    config::{JwtAlgorithm, JwtSettings},
-    error::TokenReason,
-};
+use super::{Actor, JwtAlgorithm, JwtSettings, Role, load_or_create_secret};
+use crate::error::TokenReason;
 
 /// Seconds a token is still accepted after its `exp` (and before its
 /// `nbf`), for clock skew.

@@ -4,7 +4,9 @@
 mod actor;
 mod jwt;
 mod secret;
+mod settings;
 
 pub use actor::{Actor, Capability, Role, Visibility};
 pub use jwt::{Audience, Claims, TokenSigner, TokenVerifier};
 pub use secret::{load_or_create_key, load_or_create_secret};
+pub use settings::{JwtAlgorithm, JwtSettings};

@@ -15,10 +15,11 @@ use uuid::Uuid;
 
 pub mod cost;
 pub mod keyset;
+mod settings;
 pub mod visible;
 pub use keyset::{Page, PageRequest, SortValue, fetch_page};
 
-use crate::config::StoreSettings;
+pub use settings::StoreSettings;
 
 /// Most bind parameters one statement may carry on either database
 /// (SQLite's limit); multi-row writes and long `IN` lists chunk by it.

@@ -1,6 +1,8 @@
 //! Domain events (`lead.qualified`, `opportunity.won`, ...): published in the
 //! transaction of the change that raises them, delivered to webhook
-//! subscribers through the outbox and to GraphQL subscriptions.
+//! subscribers through the outbox and to GraphQL subscriptions. This module
+//! only publishes and delivers; the GraphQL face (who may receive what) lives
+//! at the edge, in `crate::schema::events`, and the WebSocket in `crate::http`.
 //!
 //! Delivery happens only after commit, because everything `publish` does is
 //! a write in the caller's transaction:
@@ -12,14 +14,11 @@
 //!   at commit, to every instance, and drops it on rollback); on SQLite (one
 //!   writer, so row order is commit order) by polling for new rows.
 
-pub mod access;
 pub mod bus;
 pub mod catalog;
 pub mod delivery;
 pub mod repo;
-pub mod schema;
 pub mod subscriptions;
-pub mod websocket;
 
 use std::{sync::Arc, time::Duration};
 
@@ -165,13 +164,14 @@ pub async fn publish(db: &impl ConnectionTrait, event: impl Into<Option<Event>>)
 /// The outbox handler that delivers events to webhook subscribers, signing
 /// with the secrets it opens with the configured key.
 pub fn handlers(
-    settings: &crate::config::Settings,
+    settings: &EventSettings,
+    keys: &crate::secrets::SecretKeySettings,
+    data_dir: &std::path::Path,
     db: &DatabaseConnection,
 ) -> anyhow::Result<Vec<Arc<dyn JobHandler>>> {
-    let sealer =
-        crate::secrets::Sealer::from_settings(&settings.secrets, &settings.store.data_dir)?;
+    let sealer = crate::secrets::Sealer::from_settings(keys, data_dir)?;
     Ok(vec![Arc::new(delivery::Deliver::new(
-        &settings.events,
+        settings,
         db.clone(),
         sealer,
     )?)])

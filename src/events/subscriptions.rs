@@ -272,7 +272,7 @@ mod tests {
             updated_at: now,
         };
         let sealer = Sealer::from_settings(
-            &crate::config::SecretKeySettings {
+            &crate::secrets::SecretKeySettings {
                 secret_key: Some(crate::secrets::generate_key()),
                 secret_key_previous: None,
             },

@@ -1,6 +1,10 @@
-//! What resolvers read from the request: the caller and the database.
+//! What resolvers read from the request: the caller and the database, and
+//! what they tell the transport about their response (a secret shown once).
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
@@ -32,5 +36,25 @@ impl ContextExt for Context<'_> {
                 e.message
             ))
         })
+    }
+}
+
+/// Request data of a keyed mutation: set when its response holds a secret
+/// shown once, which must not be kept for a replay.
+#[derive(Clone, Default)]
+pub struct SecretShown(Arc<AtomicBool>);
+
+impl SecretShown {
+    /// Whether a resolver called [`shown_once`] in this request.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Marks the request as answering with a secret shown once, so that its
+/// response is not kept for replays. Resolvers returning such a secret call it.
+pub fn shown_once(ctx: &async_graphql::Context<'_>) {
+    if let Some(SecretShown(flag)) = ctx.data_opt::<SecretShown>() {
+        flag.store(true, Ordering::Relaxed);
     }
 }

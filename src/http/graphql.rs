@@ -27,7 +27,8 @@ use crate::{
     auth::Actor,
     db::cost,
     error::TokenReason,
-    graphql::{batch::Batcher, guard, with_request_data},
+    graphql::{batch::Batcher, guard},
+    schema::with_request_data,
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -118,8 +119,8 @@ pub async fn get_graphql(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, _) = request.into_parts();
-    if crate::events::websocket::is_upgrade(&parts.headers) {
-        return crate::events::websocket::upgrade(state, &mut parts).await;
+    if super::websocket::is_upgrade(&parts.headers) {
+        return super::websocket::upgrade(state, &mut parts).await;
     }
     let headers = parts.headers;
     let query = parts.uri.query().unwrap_or_default().to_owned();

@@ -5,9 +5,12 @@ mod graphql;
 mod health;
 pub mod idempotency;
 mod server_timing;
+mod settings;
 pub(crate) mod throttle;
+pub(crate) mod websocket;
 
 pub(crate) use graphql::operation_type;
+pub use settings::TransportSettings;
 
 use std::sync::Arc;
 
@@ -20,7 +23,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth::TokenVerifier, graphql::AppSchema};
+use crate::{auth::TokenVerifier, schema::AppSchema};
 
 /// What every handler may need; cheap to clone.
 #[derive(Clone)]
@@ -39,7 +42,7 @@ pub struct AppState {
     /// Turns for capturing lead batches (`leads_webhook_concurrency`).
     pub lead_batches: Arc<tokio::sync::Semaphore>,
     /// The WebSockets open on this instance, in all and per caller.
-    pub sockets: Arc<crate::events::websocket::Sockets>,
+    pub sockets: Arc<websocket::Sockets>,
     /// Seals and opens secrets stored in the database.
     pub sealer: Arc<crate::secrets::Sealer>,
 }

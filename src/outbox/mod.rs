@@ -9,7 +9,10 @@ pub mod handler;
 pub mod prune;
 pub mod repo;
 pub mod schema;
+mod settings;
 pub mod worker;
+
+pub use settings::WorkerSettings;
 
 pub use handler::{JobFailure, JobHandler};
 pub use repo::enqueue;

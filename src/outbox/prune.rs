@@ -1,11 +1,13 @@
 //! Housekeeping, run by the outbox worker every hour: finished jobs older
 //! than the retention (`LTC_JOB_RETENTION_DAYS`) and webhook receipts older
 //! than a day are deleted, so the tables do not grow without end. Dead jobs
-//! stay until a person retries them.
+//! stay until a person retries them. The outbox knows only its own table;
+//! other modules' tables (webhook receipts) are swept by the [`Sweep`]s the
+//! startup hands in.
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
@@ -31,9 +33,14 @@ pub async fn schedule(db: &impl ConnectionTrait) -> Result<()> {
     Ok(())
 }
 
+/// Another module's housekeeping in the same round: deletes what its owner
+/// no longer needs as of `now` and says how many rows went.
+pub type Sweep = for<'a> fn(&'a DatabaseConnection, DateTime<Utc>) -> BoxFuture<'a, Result<u64>>;
+
 pub struct Prune {
     pub db: DatabaseConnection,
     pub retention_days: i64,
+    pub sweeps: Vec<Sweep>,
 }
 
 impl JobHandler for Prune {
@@ -51,9 +58,12 @@ impl JobHandler for Prune {
                 repo::prune_done(&self.db, now - chrono::Duration::days(self.retention_days))
                     .await
                     .map_err(|e| JobFailure::retry(e.to_string()))?;
-            let receipts = crate::webhooks::repo::prune(&self.db, now - chrono::Duration::days(1))
-                .await
-                .map_err(|e| JobFailure::retry(e.to_string()))?;
+            let mut receipts = 0;
+            for sweep in &self.sweeps {
+                receipts += sweep(&self.db, now)
+                    .await
+                    .map_err(|e| JobFailure::retry(e.to_string()))?;
+            }
             tracing::info!(jobs, receipts, "pruned");
             schedule(&self.db)
                 .await
@@ -62,9 +72,14 @@ impl JobHandler for Prune {
     }
 }
 
-pub fn handlers(db: &DatabaseConnection, retention_days: i64) -> Vec<Arc<dyn JobHandler>> {
+pub fn handlers(
+    db: &DatabaseConnection,
+    retention_days: i64,
+    sweeps: Vec<Sweep>,
+) -> Vec<Arc<dyn JobHandler>> {
     vec![Arc::new(Prune {
         db: db.clone(),
         retention_days: retention_days.max(1),
+        sweeps,
     })]
 }

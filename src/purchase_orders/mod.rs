@@ -4,6 +4,7 @@
 //! before delivery), and raises the delivery and acceptance receivables.
 
 pub mod drawdown;
+pub mod erp_push;
 pub mod lifecycle;
 pub mod loader;
 pub mod repo;

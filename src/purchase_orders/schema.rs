@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     accounts::schema::{Account, load_account},
-    connectors::erp::{self, ErpSettings},
+    connectors::erp::ErpSettings,
     db::SortValue,
     graphql::{
         context::ContextExt,
@@ -24,6 +24,7 @@ use crate::{
         pagination::{Conn, SortDirection, cost, nested_list_cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
+    purchase_orders::erp_push as erp,
     receivables::{loader::ReceivablesByOrder, schema::Receivable},
 };
 

@@ -209,7 +209,7 @@ pub async fn create(
     )
     .await?;
     if erp_enabled {
-        crate::connectors::erp::service::enqueue_push(&txn, order.id).await?;
+        super::erp_push::service::enqueue_push(&txn, order.id).await?;
     }
     crate::events::publish(&txn, crate::events::purchase_order_created(&order)).await?;
     txn.commit().await?;

@@ -22,8 +22,7 @@ use super::{lifecycle, repo, service, transitions};
 use crate::{
     Error,
     auth::{Actor, Role, Visibility},
-    config::StoreSettings,
-    db,
+    db::{self, StoreSettings},
 };
 
 struct Fixture {
@@ -243,7 +242,7 @@ async fn a_quote_valid_until_today_is_still_open() {
 async fn every_transition_and_edit_on_a_lapsed_quote_is_refused() {
     let f = fixture().await;
     let draft = quote_in(&f, QuoteStatus::Draft, yesterday()).await;
-    let policy = crate::config::QuotePolicy::default();
+    let policy = super::QuotePolicy::default();
     assert!(matches!(
         transitions::submit(&f.db, &manager(), draft.id, &policy).await,
         Err(Error::InvalidTransition { from, .. }) if from == "EXPIRED"

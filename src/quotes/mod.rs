@@ -11,11 +11,14 @@
 pub mod lifecycle;
 pub mod lines;
 pub mod loader;
+pub mod policy;
 pub mod pricing;
 pub mod repo;
 pub mod schema;
 pub mod service;
 pub mod transitions;
+
+pub use policy::QuotePolicy;
 
 #[cfg(test)]
 mod expiry_tests;

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{
-    lifecycle,
+    QuotePolicy, lifecycle,
     lines::LineRequest,
     loader::{AcceptedQuoteLoader, QuoteLinesLoader, QuoteLoader},
     pricing,
@@ -19,7 +19,6 @@ use super::{
 };
 use crate::{
     auth::Capability,
-    config::QuotePolicy,
     db::SortValue,
     graphql::{
         context::ContextExt,

@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
+    QuotePolicy,
     lifecycle::{self, check, check_from, commit_transition},
     lines::check_valid_until,
     pricing, repo,
@@ -21,7 +22,6 @@ use super::{
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
-    config::QuotePolicy,
     db,
     input::{self, TEXT_MAX},
 };

@@ -3,6 +3,7 @@
 //! written off; and the views finance reads (aging, DSO).
 
 pub mod aging;
+pub mod billing_sync;
 pub mod loader;
 pub mod repo;
 pub mod rules;

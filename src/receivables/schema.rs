@@ -18,7 +18,7 @@ use super::{
 use crate::{
     Error,
     accounts::schema::{Account, load_account},
-    connectors::billing::{Billing, sync_payment_status},
+    connectors::billing::Billing,
     contracts::schema::MilestoneTrigger,
     db::SortValue,
     graphql::{
@@ -27,6 +27,7 @@ use crate::{
         pagination::{Conn, SortDirection, cost, nested_list_cost, page_request, paged},
     },
     history::schema::{Transition, history_of},
+    receivables::billing_sync::sync_payment_status,
 };
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

@@ -15,12 +15,13 @@ use super::repo::{self, ListFilter, OWED};
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
-    connectors::billing::{Invoice, reconcile},
+    connectors::billing::Invoice,
     db::visible,
     db::{self, Counter, Page, PageRequest, SortValue},
     history::repo::{Transition, record},
     input::{self, REF_MAX, TEXT_MAX},
     money::{Currency, Money},
+    receivables::billing_sync::reconcile,
 };
 
 /// The schema's spelling of a status, as the history stores it.
@@ -231,7 +232,7 @@ pub async fn record_payment(
 }
 
 /// Applies what the billing system reports for the receivable's invoice, in
-/// one transaction with the row locked (see `connectors::billing::reconcile`
+/// one transaction with the row locked (see `billing_sync::reconcile`
 /// for the rules): new paid amounts become `BILLING` payments, the status
 /// follows as for [`record_payment`], the billing status, sync time and flag
 /// are written. The caller fetched `invoice` outside any transaction and has

@@ -44,7 +44,7 @@ use chrono::NaiveDate;
 use entity::account;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::config::StoreSettings;
+use crate::db::StoreSettings;
 
 /// `ltc seed` flags.
 #[derive(Clone, Debug, clap::Args)]

@@ -15,7 +15,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::{Counts, Options, run};
-use crate::config::StoreSettings;
+use crate::db::StoreSettings;
 
 async fn fresh_database(dir: &tempfile::TempDir) -> DatabaseConnection {
     let store = StoreSettings {

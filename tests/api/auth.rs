@@ -243,8 +243,8 @@ async fn public_key_app(alg: &str, public: &str) -> TestApp {
     settings.jwt.jwt_public_key =
         Some(format!("{}/tests/fixtures/{public}", env!("CARGO_MANIFEST_DIR")).into());
     settings.jwt.jwt_algorithm = Some(match alg {
-        "RS256" => ltc::config::JwtAlgorithm::Rs256,
-        _ => ltc::config::JwtAlgorithm::Es256,
+        "RS256" => ltc::auth::JwtAlgorithm::Rs256,
+        _ => ltc::auth::JwtAlgorithm::Es256,
     });
     TestApp::spawn_with(settings, dir).await
 }

@@ -29,13 +29,13 @@ static TRACING: Once = Once::new();
 pub async fn test_settings() -> (Settings, tempfile::TempDir) {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            ltc::telemetry::init(ltc::config::LogFormat::Text);
+            ltc::telemetry::init(ltc::telemetry::LogFormat::Text);
         }
     });
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::embedded(data_dir.path());
     settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.metrics_bind = ltc::config::MetricsBind::At("127.0.0.1:0".parse().unwrap());
+    settings.metrics_bind = ltc::metrics::MetricsBind::At("127.0.0.1:0".parse().unwrap());
     // Tests send bursts from one token; the per-caller limits have their own tests.
     settings.limits.max_requests_per_second_per_caller = 100_000;
     settings.limits.max_concurrent_requests_per_caller = 64;

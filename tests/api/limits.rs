@@ -328,7 +328,7 @@ async fn metrics_are_served_on_their_own_address_and_not_on_the_api_listener() {
     );
 
     let (mut settings, dir) = test_settings().await;
-    settings.metrics_bind = ltc::config::MetricsBind::Off;
+    settings.metrics_bind = ltc::metrics::MetricsBind::Off;
     let off = TestApp::spawn_with(settings, dir).await;
     assert!(off.metrics_address.is_none());
 }

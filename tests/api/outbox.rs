@@ -278,7 +278,11 @@ async fn housekeeping_deletes_old_finished_jobs_and_keeps_dead_ones() {
     ltc::outbox::repo::enqueue(&db, ltc::outbox::prune::KIND, json!({}), None)
         .await
         .unwrap();
-    let worker = Worker::new(db.clone(), ltc::outbox::prune::handlers(&db, 7), options(4));
+    let worker = Worker::new(
+        db.clone(),
+        ltc::outbox::prune::handlers(&db, 7, Vec::new()),
+        options(4),
+    );
     worker.run_once().await.unwrap();
     use sea_orm::EntityTrait;
     let left: Vec<(uuid::Uuid, String)> = entity::job::Entity::find()

@@ -7,7 +7,7 @@ async fn committed_schema_matches_the_code() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
         .expect("schema.graphql at the repository root");
     assert!(
-        committed == ltc::graphql::sdl(),
+        committed == ltc::schema::sdl(),
         "schema.graphql is stale: run `cargo run -- schema > schema.graphql`"
     );
 }

@@ -5,11 +5,11 @@
 use entity::enums::PurchaseOrderStatus;
 use rust_decimal::Decimal;
 
-use super::{
-    client::{SalesOrder, SalesOrderLine, idempotency_key},
-    repo::OrderParts,
+use super::repo::OrderParts;
+use crate::{
+    connectors::erp::{SalesOrder, SalesOrderLine, client::idempotency_key},
+    money::Currency,
 };
-use crate::money::Currency;
 
 fn present(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())

@@ -9,7 +9,8 @@ use futures::{FutureExt, future::BoxFuture};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::{client::ErpClient, mapping, repo};
+use super::{mapping, repo};
+use crate::connectors::erp::ErpClient;
 use crate::outbox::{JobFailure, JobHandler};
 
 /// The job kind; its payload is `{"purchase_order_id": "<uuid>"}`.

@@ -46,9 +46,8 @@ use futures::{SinkExt, StreamExt, channel::mpsc, stream::SplitStream};
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-use crate::{
-    auth::TokenVerifier, config::TransportSettings, graphql::context::Caller, http::AppState,
-};
+use super::{AppState, TransportSettings};
+use crate::{auth::TokenVerifier, graphql::context::Caller};
 
 /// Longest message (and frame) a client may send: far below the HTTP body
 /// limit, and ample for any subscription document.
@@ -207,7 +206,7 @@ pub async fn upgrade(state: AppState, parts: &mut Parts) -> Response {
 /// the token's end, or without `connection_init`) whatever GraphQL is doing.
 async fn serve(
     socket: WebSocket,
-    schema: crate::graphql::AppSchema,
+    schema: crate::schema::AppSchema,
     (protocol, dialect): (GraphQLProtocol, WebSocketProtocols),
     verifier: Arc<TokenVerifier>,
     sockets: Arc<Sockets>,
@@ -332,7 +331,7 @@ fn is_subscription(message: &Value) -> bool {
         .and_then(Value::as_str);
     match async_graphql::parser::parse_query(query) {
         Ok(document) => !matches!(
-            crate::http::operation_type(&document.operations, name),
+            super::operation_type(&document.operations, name),
             Some(OperationType::Query | OperationType::Mutation)
         ),
         Err(_) => true,

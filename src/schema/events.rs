@@ -8,15 +8,16 @@ use futures::{StreamExt, stream::BoxStream};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use super::{
-    EventBus, Published, access, catalog,
-    subscriptions::{self, NewSubscription},
-};
+use super::event_access as access;
 use crate::{
     Error,
     db::SortValue,
+    events::{
+        EventBus, Published, catalog,
+        subscriptions::{self, NewSubscription},
+    },
     graphql::{
-        context::ContextExt,
+        context::{ContextExt, shown_once},
         pagination::{Conn, SortDirection, connection, cost, page_request},
     },
 };
@@ -211,7 +212,7 @@ impl EventMutation {
             },
         )
         .await?;
-        crate::http::idempotency::shown_once(ctx);
+        shown_once(ctx);
         Ok(CreateWebhookSubscriptionPayload {
             secret: created.secret.clone(),
             subscription: created.into(),
@@ -237,7 +238,7 @@ impl EventMutation {
             keep_previous_for_hours,
         )
         .await?;
-        crate::http::idempotency::shown_once(ctx);
+        shown_once(ctx);
         Ok(RotateWebhookSubscriptionSecretPayload {
             secret: rotated.secret.clone(),
             subscription: rotated.into(),

@@ -31,24 +31,20 @@
 //!   keys at most once a minute per instance.
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicI64, Ordering},
-    },
+    sync::atomic::{AtomicI64, Ordering},
     time::Duration,
 };
 
 use axum::http::{HeaderMap, StatusCode};
-use entity::idempotency_key::{self, IdempotencyState};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    SqlErr, sea_query::Expr,
-};
+use entity::idempotency_key::IdempotencyState;
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{auth::Actor, db};
+use crate::{auth::Actor, db, graphql::context::SecretShown};
+
+mod repo;
 
 pub const HEADER: &str = "idempotency-key";
 /// Set on a response replayed from the store.
@@ -82,19 +78,6 @@ pub enum Claim {
 pub struct Ticket {
     id: Uuid,
     secret: SecretShown,
-}
-
-/// Request data of a keyed mutation: set when its response holds a secret
-/// shown once, which must not be kept for a replay.
-#[derive(Clone, Default)]
-pub struct SecretShown(Arc<AtomicBool>);
-
-/// Marks the request as answering with a secret shown once, so that its
-/// response is not kept for replays. Resolvers returning such a secret call it.
-pub fn shown_once(ctx: &async_graphql::Context<'_>) {
-    if let Some(SecretShown(flag)) = ctx.data_opt::<SecretShown>() {
-        flag.store(true, Ordering::Relaxed);
-    }
 }
 
 /// What a replay of a response that held a secret answers.
@@ -225,42 +208,17 @@ async fn claim_key(
     loop {
         let now = db::now();
         // An expired key is forgotten: its row makes way for this request.
-        idempotency_key::Entity::delete_many()
-            .filter(idempotency_key::Column::Caller.eq(caller))
-            .filter(idempotency_key::Column::Key.eq(key))
-            .filter(idempotency_key::Column::ExpiresAt.lte(now))
-            .exec(db)
-            .await?;
-        let row = idempotency_key::Model {
-            id: db::new_id(),
-            caller: caller.to_owned(),
-            key: key.to_owned(),
-            request_hash: format!("{hash}:{rights}"),
-            state: IdempotencyState::InProgress,
-            response_status: None,
-            response_body: None,
-            created_at: now,
-            completed_at: None,
-            expires_at: now + TTL,
-        };
-        let id = row.id;
-        match row.into_active_model().reset_all().insert(db).await {
-            Ok(_) => {
-                return Ok(Claim::Run(Ticket {
-                    id,
-                    secret: SecretShown::default(),
-                }));
-            }
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            }
-            Err(error) => return Err(error),
+        repo::forget_expired(db, caller, key, now).await?;
+        let taken =
+            repo::insert_in_progress(db, caller, key, format!("{hash}:{rights}"), now, now + TTL)
+                .await?;
+        if let Some(id) = taken {
+            return Ok(Claim::Run(Ticket {
+                id,
+                secret: SecretShown::default(),
+            }));
         }
-        let Some(first) = idempotency_key::Entity::find()
-            .filter(idempotency_key::Column::Caller.eq(caller))
-            .filter(idempotency_key::Column::Key.eq(key))
-            .one(db)
-            .await?
-        else {
+        let Some(first) = repo::find(db, caller, key).await? else {
             // Settled as "never ran" (or expired) meanwhile: try again.
             continue;
         };
@@ -324,34 +282,14 @@ impl Ticket {
     /// body when it held a secret shown once); a request that never executed
     /// (400) or panicked (500) gives its key back instead.
     pub async fn settle(self, db: &DatabaseConnection, status: StatusCode, body: &str) {
-        let body = (!self.secret.0.load(Ordering::Relaxed)).then_some(body);
+        let body = (!self.secret.is_set()).then_some(body);
         // A request that never executed (400) or that failed midway (a
         // panic: 500, its transaction rolled back) gives its key back.
         let outcome =
             if status == StatusCode::BAD_REQUEST || status == StatusCode::INTERNAL_SERVER_ERROR {
-                idempotency_key::Entity::delete_by_id(self.id)
-                    .exec(db)
-                    .await
-                    .map(|_| ())
+                repo::release(db, self.id).await
             } else {
-                idempotency_key::Entity::update_many()
-                    .col_expr(
-                        idempotency_key::Column::State,
-                        Expr::value(IdempotencyState::Done),
-                    )
-                    .col_expr(
-                        idempotency_key::Column::ResponseStatus,
-                        Expr::value(i32::from(status.as_u16())),
-                    )
-                    .col_expr(
-                        idempotency_key::Column::ResponseBody,
-                        Expr::value(body.map(str::to_owned)),
-                    )
-                    .col_expr(idempotency_key::Column::CompletedAt, Expr::value(db::now()))
-                    .filter(idempotency_key::Column::Id.eq(self.id))
-                    .exec(db)
-                    .await
-                    .map(|_| ())
+                repo::complete(db, self.id, status.as_u16(), body).await
             };
         if let Err(error) = outcome {
             // The key stays in progress: a retry gets CONFLICT, never a second run.
@@ -374,11 +312,7 @@ async fn sweep(db: &DatabaseConnection) {
     {
         return;
     }
-    if let Err(error) = idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::ExpiresAt.lte(now))
-        .exec(db)
-        .await
-    {
+    if let Err(error) = repo::delete_expired(db, now).await {
         tracing::warn!(error = ?error, "deleting expired idempotency keys");
     }
 }

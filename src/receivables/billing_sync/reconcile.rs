@@ -21,7 +21,7 @@ use entity::{
     payment, receivable,
 };
 
-use super::client::{
+use crate::connectors::billing::client::{
     Invoice, InvoicePayment, Paid, STATUS_PAID, STATUS_UNCOLLECTIBLE, STATUS_VOID,
 };
 

@@ -9,13 +9,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    ErpSettings,
     job::{PUSH_ORDER, dedupe_key},
     repo,
 };
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
+    connectors::erp::ErpSettings,
     db, outbox, purchase_orders,
 };
 

@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use super::context::ContextExt;
 use crate::auth::Role;
+use crate::graphql::context::ContextExt;
 
 #[derive(SimpleObject)]
 pub struct Viewer {

@@ -11,14 +11,11 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{
-    Billing,
-    client::{BillingClient, BillingError},
-    reconcile::SYNCABLE,
-};
+use super::reconcile::SYNCABLE;
 use crate::{
     Error, Result,
     auth::{Actor, Capability},
+    connectors::billing::{Billing, BillingClient, BillingError},
     db,
     outbox::{JobFailure, JobHandler, repo::enqueue_at},
     receivables::{repo as receivables_repo, service},

@@ -4,13 +4,13 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::{
-    Published,
-    catalog::{self, Subject},
-};
 use crate::{
     Result,
     auth::{Actor, Visibility},
+    events::{
+        Published,
+        catalog::{self, Subject},
+    },
 };
 
 /// Whether `actor` may receive `event`.
