@@ -131,8 +131,12 @@ pub async fn get_graphql(
     let Some(format) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let admitted = match admit(&state, &headers, format).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
     match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => execute(state, &headers, format, request, true).await,
+        Ok(request) => execute(state, &headers, format, request, true, admitted).await,
         Err(_) => request_error(
             format,
             StatusCode::BAD_REQUEST,
@@ -165,8 +169,14 @@ pub async fn post_graphql(
             "send the request as Content-Type: application/json",
         );
     }
+    // The caller and its rate before the body is read: a refused request
+    // costs no JSON parsing.
+    let admitted = match admit(&state, &headers, format).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
     match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => execute(state, &headers, format, request, false).await,
+        Ok(request) => execute(state, &headers, format, request, false, admitted).await,
         Err(_) => request_error(
             format,
             StatusCode::BAD_REQUEST,
@@ -221,24 +231,37 @@ fn too_many_requests(format: Format, retry_after_secs: u64) -> Response {
     response
 }
 
+/// A caller let in: who it is (none without a token), and its turn, held
+/// until the response is written.
+struct Admitted {
+    actor: Option<Arc<Actor>>,
+    _turn: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// The token, then the caller's rate and turns: both before any of the
+/// request's body is parsed.
+async fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    format: Format,
+) -> Result<Admitted, Response> {
+    let actor = authenticate(state, headers).map_err(|error| unauthenticated(format, error))?;
+    let caller = actor.as_ref().map_or("", |a| a.sub.as_str());
+    match state.throttle.turn(caller).await {
+        Ok(turn) => Ok(Admitted { actor, _turn: turn }),
+        Err(refused) => Err(too_many_requests(format, refused.retry_after_secs)),
+    }
+}
+
 async fn execute(
     state: AppState,
     headers: &HeaderMap,
     format: Format,
     mut request: async_graphql::Request,
     via_get: bool,
+    admitted: Admitted,
 ) -> Response {
-    let actor = match authenticate(&state, headers) {
-        Ok(actor) => actor,
-        Err(error) => {
-            return unauthenticated(format, error);
-        }
-    };
-    let caller = actor.as_ref().map_or("", |a| a.sub.as_str());
-    let _turn = match state.throttle.turn(caller).await {
-        Ok(turn) => turn,
-        Err(refused) => return too_many_requests(format, refused.retry_after_secs),
-    };
+    let Admitted { actor, _turn } = admitted;
     // Bounded before parsing, so the parser never sees a hostile document.
     if let Err(message) = guard::prescan(&request.query, &state.limits.document()) {
         return request_error(
