@@ -125,8 +125,13 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<job::Mod
     Ok(job::Entity::find_by_id(id).one(db).await?)
 }
 
-/// A dead job back in the queue, its attempts reset.
-pub async fn requeue(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<job::Model>> {
+/// Puts job `id` back in the queue, due now with fresh attempts, when its
+/// status passes `from`; whether it did.
+pub async fn rearm(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: sea_orm::sea_query::SimpleExpr,
+) -> Result<bool> {
     let now = db::now();
     let result = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
@@ -143,10 +148,15 @@ pub async fn requeue(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<job::
         )
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(id))
-        .filter(job::Column::Status.eq(JobStatus::Dead))
+        .filter(from)
         .exec(db)
         .await?;
-    if result.rows_affected == 0 {
+    Ok(result.rows_affected == 1)
+}
+
+/// A dead job back in the queue, its attempts reset.
+pub async fn requeue(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<job::Model>> {
+    if !rearm(db, id, job::Column::Status.eq(JobStatus::Dead)).await? {
         return Ok(None);
     }
     find(db, id).await

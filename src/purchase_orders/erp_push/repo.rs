@@ -2,7 +2,6 @@
 //! and the PO's sync columns it writes. Every write sets only the sync
 //! columns, so it never undoes a concurrent change to the rest of the PO.
 
-use chrono::{DateTime, Utc};
 use entity::{
     account, contract_line,
     enums::{ErpSyncStatus, JobStatus},
@@ -159,24 +158,5 @@ pub async fn set_pending(
 /// `outbox::repo::requeue` does this for dead jobs only; a person retrying
 /// a PO that is still backing off wants it tried now, too.
 pub async fn rearm_job(db: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
-    let now = db::now();
-    let result = job::Entity::update_many()
-        .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
-        .col_expr(job::Column::Attempts, Expr::value(0))
-        .col_expr(job::Column::RunAt, Expr::value(now))
-        .col_expr(
-            job::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(job::Column::LockedBy, Expr::value(Option::<String>::None))
-        .col_expr(
-            job::Column::FinishedAt,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::Id.eq(id))
-        .filter(job::Column::Status.ne(JobStatus::Running))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+    crate::outbox::repo::rearm(db, id, job::Column::Status.ne(JobStatus::Running)).await
 }
