@@ -8,8 +8,12 @@
 
 use std::collections::HashMap;
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+use async_graphql::{
+    Positioned,
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+        SelectionSet,
+    },
 };
 
 /// Bounds on one GraphQL document; each is a setting (`LTC_MAX_QUERY_*`).
@@ -257,25 +261,59 @@ pub fn check(doc: &ExecutableDocument, limits: &DocumentLimits) -> Result<(), St
     Ok(())
 }
 
-/// The root fields of the operation that would run (fragments at the root
-/// expanded), or `None` when the document does not say which one runs.
-fn root_field_names<'a>(
+/// The operation that would run: the only one, or the one named.
+pub(crate) fn selected<'a>(
+    operations: &'a DocumentOperations,
+    name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    }
+}
+
+/// The kind of the operation that would run and its root fields (fragments
+/// at the root expanded, each once).
+pub(crate) struct Root<'a> {
+    pub(crate) ty: OperationType,
+    fields: Vec<&'a str>,
+}
+
+impl Root<'_> {
+    /// Whether it only asks about the schema itself (`__schema`, `__type`,
+    /// `__typename`), which a caller without a token may do.
+    pub(crate) fn asks_only_about_the_schema(&self) -> bool {
+        self.ty == OperationType::Query
+            && self
+                .fields
+                .iter()
+                .all(|n| matches!(*n, "__schema" | "__type" | "__typename"))
+    }
+
+    /// Whether it reads the schema (`__schema` or `__type`).
+    pub(crate) fn introspects(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|n| matches!(*n, "__schema" | "__type"))
+    }
+}
+
+/// The root of the operation that would run, or `None` when the document
+/// does not say which one runs.
+pub(crate) fn root<'a>(
     doc: &'a ExecutableDocument,
     operation_name: Option<&str>,
-) -> Option<(OperationType, Vec<&'a str>)> {
-    let operation = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-        _ => return None,
-    };
-    let mut names = Vec::new();
+) -> Option<Root<'a>> {
+    let operation = selected(&doc.operations, operation_name)?;
+    let mut fields = Vec::new();
     let mut pending = vec![&operation.node.selection_set.node];
     let mut seen = std::collections::HashSet::new();
     while let Some(set) = pending.pop() {
         for selection in &set.items {
             match &selection.node {
-                Selection::Field(field) => names.push(field.node.name.node.as_str()),
+                Selection::Field(field) => fields.push(field.node.name.node.as_str()),
                 Selection::InlineFragment(fragment) => {
                     pending.push(&fragment.node.selection_set.node);
                 }
@@ -290,24 +328,10 @@ fn root_field_names<'a>(
             }
         }
     }
-    Some((operation.node.ty, names))
-}
-
-/// Whether the operation only asks about the schema itself (`__schema`,
-/// `__type`, `__typename`), which a caller without a token may do.
-pub fn asks_only_about_the_schema(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    match root_field_names(doc, operation_name) {
-        Some((OperationType::Query, names)) => names
-            .iter()
-            .all(|n| matches!(*n, "__schema" | "__type" | "__typename")),
-        _ => false,
-    }
-}
-
-/// Whether the operation reads the schema (`__schema` or `__type`).
-pub fn introspects(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    root_field_names(doc, operation_name)
-        .is_some_and(|(_, names)| names.iter().any(|n| matches!(*n, "__schema" | "__type")))
+    Some(Root {
+        ty: operation.node.ty,
+        fields,
+    })
 }
 
 #[cfg(test)]
@@ -375,19 +399,17 @@ mod tests {
 
     #[test]
     fn only_schema_questions_need_no_token() {
-        let doc = |q: &str| async_graphql::parser::parse_query(q).expect("parses");
-        assert!(asks_only_about_the_schema(&doc("{__typename}"), None));
-        assert!(asks_only_about_the_schema(
-            &doc("query{...F} fragment F on Query{__schema{queryType{name}}}"),
-            None
+        let only = |q: &str| {
+            let doc = async_graphql::parser::parse_query(q).expect("parses");
+            root(&doc, None)
+                .expect("one operation")
+                .asks_only_about_the_schema()
+        };
+        assert!(only("{__typename}"));
+        assert!(only(
+            "query{...F} fragment F on Query{__schema{queryType{name}}}"
         ));
-        assert!(!asks_only_about_the_schema(
-            &doc("{__typename me{id}}"),
-            None
-        ));
-        assert!(!asks_only_about_the_schema(
-            &doc("mutation{__typename}"),
-            None
-        ));
+        assert!(!only("{__typename me{id}}"));
+        assert!(!only("mutation{__typename}"));
     }
 }

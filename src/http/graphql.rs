@@ -273,11 +273,14 @@ async fn execute(
     }
     let operation_name = request.operation_name.clone();
     let (operation, schema_only, introspects) = match request.parsed_query() {
-        Ok(document) => (
-            operation_type(&document.operations, operation_name.as_deref()),
-            guard::asks_only_about_the_schema(document, operation_name.as_deref()),
-            guard::introspects(document, operation_name.as_deref()),
-        ),
+        Ok(document) => match guard::root(document, operation_name.as_deref()) {
+            Some(root) => (
+                Some(root.ty),
+                root.asks_only_about_the_schema(),
+                root.introspects(),
+            ),
+            None => (None, false, false),
+        },
         Err(error) => {
             return request_error(
                 format,
@@ -432,17 +435,7 @@ pub(crate) fn operation_type(
     operations: &DocumentOperations,
     name: Option<&str>,
 ) -> Option<OperationType> {
-    match (operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    }
+    guard::selected(operations, name).map(|op| op.node.ty)
 }
 
 /// Every error gets a code: ours carry one already; what async-graphql
